@@ -71,6 +71,22 @@ export class EngineValidationError extends PlugmlError {}
 /** An engine returned something its hook spec does not allow (a bug in the engine, reported, never hidden). */
 export class EngineContractError extends PlugmlError {}
 
+/**
+ * An engine's device stopped working during a call (a GPU reset, a driver crash, a destroyed device): a fault of
+ * the machine, not of the input or the user's cancel. With fallback on, the call is handed to the next engine and
+ * the loss is recorded in the trace; when no engine is left, the call rejects with this error. Matched by `name`.
+ */
+export class DeviceLostError extends PlugmlError {
+  constructor(
+    readonly engine: string,
+    /** The device's own reason, e.g. `"destroyed"` or `"unknown"`, and its message when it gave one. */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The ${engine} engine's device was lost (${reason}).`, options);
+  }
+}
+
 /** A computation was cancelled through an `AbortSignal`. Matches the DOM's `AbortError` by name. */
 export class AbortError extends PlugmlError {
   constructor(message = "The operation was aborted.", options?: { cause?: unknown }) {

@@ -16,8 +16,16 @@ export {
   EngineValidationError,
   EngineContractError,
   AbortError,
+  DeviceLostError,
   type DeclineReason,
 } from "./errors.js";
+export {
+  PlugmlWarning,
+  ConvergenceWarning,
+  ParameterWarning,
+  addWarningListener,
+  type WarningListener,
+} from "./warnings.js";
 export * from "./engine/specs.js";
 export { registerEngine, unregisterEngine, listEngines, getEngine, blockEngine, unblockEngine } from "./engine/registry.js";
 export { setConfig, getConfig, withConfig, DEFAULT_ENGINES, type EngineConfig } from "./engine/config.js";
@@ -25,7 +33,7 @@ export { enginePackage } from "./engine/resolve.js";
 export { addTraceListener, formatEntry, type TraceEntry, type TraceListener, type TraceOutcome } from "./engine/trace.js";
 export { type CallOptions, type FitOptions, type HostOutput, type XInput } from "./estimators/base.js";
 export { KMeans, type KMeansParams } from "./estimators/kmeans.js";
-export { kmeansPlusPlus, randomInit } from "./estimators/kmeans-init.js";
+export { kmeansPlusPlus, kmeansPlusPlusAsync, randomInit } from "./estimators/kmeans-init.js";
 export { NearestNeighbors } from "./estimators/nearest-neighbors.js";
 export { KNeighborsClassifier } from "./estimators/kneighbors-classifier.js";
 export { KNeighborsRegressor } from "./estimators/kneighbors-regressor.js";

@@ -202,7 +202,9 @@ describe("the fit lifecycle", () => {
     const km = kmeans().setComputationalEngine("bad-model");
     const error = await rejection(km.fit(X));
     expect(error).toBeInstanceOf(EngineContractError);
-    expect(error.message).toBe('Engine "bad-model" returned a malformed KMeans model (centers 2 x 2, 1 labels; expected 2 x 2 and 6).');
+    expect(error.message).toBe(
+      'Engine "bad-model" returned a malformed result from KMeans.postFit: labels must be an Int32Array of 6 values, got Int32Array(1).',
+    );
     expect(() => km.labels_).toThrow("not fitted");
     // A missing var used to be a TypeError.
     const scaler = new StandardScaler().setComputationalEngine("bad-model");

@@ -2,10 +2,12 @@
  * The call loop: asks candidate engines, in order, to run one hook, with pluggy's firstresult semantics on a
  * tapable `AsyncSeriesBailHook`. The first engine to return something other than `undefined` wins; an engine
  * declines by returning `undefined`, by its `accepts` returning a reason, or by throwing
- * `NotSupportedByEngineError`. Every attempt becomes one trace entry.
+ * `NotSupportedByEngineError`. An engine whose device is lost (`DeviceLostError`) is a fault, not a bug: the next
+ * engine is asked. Every attempt becomes one trace entry, and every result is checked against its contract.
  */
 import { AsyncSeriesBailHook } from "tapable";
-import { EngineDeclinedError, type DeclineReason } from "../errors.js";
+import { EngineContractError, EngineDeclinedError, type DeclineReason } from "../errors.js";
+import { contractViolation } from "./contracts.js";
 import { getEngine, isBlocked, registryGeneration } from "./registry.js";
 import type { Engine, EstimatorName, HookContext, HookName, TraceRecorder } from "./specs.js";
 import { publish, recorderFor, type TraceEntry } from "./trace.js";
@@ -39,6 +41,8 @@ interface Attempt {
   call: HookCall;
   entry: TraceEntry;
   reasons: DeclineReason[];
+  /** Device losses met so far: the error to throw when no engine is left to take over. */
+  faults: Error[];
 }
 
 type AttemptHook = AsyncSeriesBailHook<[Attempt], HookResult | undefined>;
@@ -54,14 +58,22 @@ const DEFAULTS: Partial<Record<HookName, (ctx: unknown) => unknown>> = {
 
 /**
  * Runs `call.hook` on the first engine that accepts it. Throws {@link EngineDeclinedError} listing every reason
- * when none does; an engine's own error propagates (after being traced), since falling back would hide a bug.
+ * when none does, or the `DeviceLostError` when a device loss left no engine to take over. An engine's own error
+ * propagates (after being traced), since falling back would hide a bug; so does a result that breaks its contract
+ * (as an `EngineContractError` naming the engine).
  */
 export async function callHook<V>(call: HookCall): Promise<HookResult<V>> {
   const reasons: DeclineReason[] = [];
+  const faults: Error[] = [];
   const hook = hookFor(call.estimator, call.hook, call.candidates);
-  const result = await hook.promise({ call, entry: blankEntry(call, ""), reasons });
-  if (!result) throw new EngineDeclinedError(call.estimator, call.hook, reasons);
+  const result = await hook.promise({ call, entry: blankEntry(call, ""), reasons, faults });
+  if (!result) throw faults[faults.length - 1] ?? new EngineDeclinedError(call.estimator, call.hook, reasons);
   return result as HookResult<V>;
+}
+
+/** Whether an error is a device loss (matched by name, so a copy of core in another package counts too). */
+export function isDeviceLost(e: unknown): e is Error {
+  return e instanceof Error && e.name === "DeviceLostError";
 }
 
 /**
@@ -90,8 +102,9 @@ function traced(engine: string, fn: AttemptFn): AttemptFn {
     attempt.entry = entry;
     const start = performance.now();
     try {
+      const faultsBefore = attempt.faults.length;
       const result = await fn(attempt);
-      entry.outcome = result === undefined ? "declined" : "ran";
+      entry.outcome = result !== undefined ? "ran" : attempt.faults.length > faultsBefore ? "fault" : "declined";
       return result;
     } catch (e) {
       entry.outcome = "error";
@@ -126,10 +139,18 @@ async function runEngine(engine: Engine, attempt: Attempt): Promise<HookResult |
     if (!impl) return decline(attempt, engine.name, `does not implement ${call.estimator}.${call.hook}`);
     const value = await impl.call(hooks, ctx);
     if (value === undefined) return decline(attempt, engine.name, `${call.hook} returned undefined`);
+    const violation = contractViolation(ctx, value);
+    if (violation) {
+      throw new EngineContractError(`Engine "${engine.name}" returned a malformed result from ${call.estimator}.${call.hook}: ${violation}.`);
+    }
     return { engine: engine.name, implementation: engine, value };
   } catch (e) {
     // Matched by name so that an error class from another copy of @plugml/core still counts as a refusal.
     if (e instanceof Error && e.name === "NotSupportedByEngineError") return decline(attempt, engine.name, e.message);
+    if (isDeviceLost(e)) {
+      attempt.faults.push(e);
+      return decline(attempt, engine.name, `${e.name}: ${e.message}`);
+    }
     throw e;
   }
 }

@@ -224,6 +224,15 @@ export interface StandardScalerParamsResolved {
   withMean: boolean;
   withStd: boolean;
 }
+/** `ctx.extra` of the StandardScaler fit lifecycle. */
+export interface StandardScalerFitExtra {
+  /**
+   * One weight per sample (validated: finite, >= 0, at least one positive), or undefined when none were given.
+   * With weights, `mean` and `var` are the weighted mean and weighted population variance (scikit-learn's), and
+   * `nSamplesSeen` is the sum of the weights.
+   */
+  sampleWeight?: Float64Array;
+}
 /** Column statistics; core derives `scale` from `var`. */
 export interface StandardScalerModel {
   /** Per-column mean, nFeatures values. */
@@ -232,15 +241,16 @@ export interface StandardScalerModel {
   var: Float64Array;
   /** Per-column standard deviation, 1 for constant columns (computed by core from `var`). */
   scale: Float64Array;
+  /** Number of samples, or the sum of the sample weights when weights were given. */
   nSamplesSeen: number;
 }
 /** The StandardScaler hooks an engine implements. */
 export interface StandardScalerHooks {
   accepts?(ctx: AcceptsContext<StandardScalerParamsResolved, StandardScalerModel>): true | string | Promise<true | string>;
-  prepareFit?(ctx: FitContext<StandardScalerParamsResolved, Record<string, never>>): unknown;
-  fit(ctx: FitContext<StandardScalerParamsResolved, Record<string, never>>): unknown;
+  prepareFit?(ctx: FitContext<StandardScalerParamsResolved, StandardScalerFitExtra>): unknown;
+  fit(ctx: FitContext<StandardScalerParamsResolved, StandardScalerFitExtra>): unknown;
   /** Returns population mean and variance per column and the sample count; a `scale` it returns is ignored (core derives it). */
-  postFit?(ctx: FitContext<StandardScalerParamsResolved, Record<string, never>>): Omit<StandardScalerModel, "scale"> | Promise<Omit<StandardScalerModel, "scale">>;
+  postFit?(ctx: FitContext<StandardScalerParamsResolved, StandardScalerFitExtra>): Omit<StandardScalerModel, "scale"> | Promise<Omit<StandardScalerModel, "scale">>;
   /** (X - mean) / scale, honouring withMean / withStd; X's dtype. */
   transform(ctx: ModelContext<StandardScalerParamsResolved, StandardScalerModel> & { X: DataMatrix }): DataMatrix | undefined | Promise<DataMatrix | undefined>;
   inverseTransform(ctx: ModelContext<StandardScalerParamsResolved, StandardScalerModel> & { X: DataMatrix }): DataMatrix | undefined | Promise<DataMatrix | undefined>;

@@ -5,7 +5,7 @@
 import type { EstimatorName, HookName, TraceRecorder } from "./specs.js";
 
 /** What happened when one engine was asked to run one hook. */
-export type TraceOutcome = "ran" | "declined" | "error";
+export type TraceOutcome = "ran" | "declined" | "fault" | "error";
 
 /** One hook call on one engine. */
 export interface TraceEntry {
@@ -16,7 +16,11 @@ export interface TraceEntry {
   hook: HookName;
   /** The engine asked, or `"core"` for work core did itself on an engine's data (see the KMeans readback). */
   engine: string;
-  /** `"ran"`, `"declined"` (see `reason`) or `"error"` (the hook threw; the error propagated to the caller). */
+  /**
+   * `"ran"`; `"declined"` (see `reason`); `"fault"`: the engine's device was lost (`DeviceLostError`, in `reason`)
+   * and the next engine was asked; `"error"`: the hook threw, or returned a result that breaks its contract, and
+   * the error propagated to the caller.
+   */
   outcome: TraceOutcome;
   /** Why the engine declined, the error (`"name: message"`), or for a `"core"` entry what core did. */
   reason?: string;

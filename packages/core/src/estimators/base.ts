@@ -4,13 +4,14 @@
  */
 import { AbortError, EngineContractError, EngineDeclinedError, NotFittedError, type DeclineReason } from "../errors.js";
 import { checkConfig, currentChoice, type EngineConfig } from "../engine/config.js";
-import { callHook } from "../engine/dispatch.js";
+import { callHook, isDeviceLost } from "../engine/dispatch.js";
 import { candidateNames, ensureEngines } from "../engine/resolve.js";
 import type { Engine, EstimatorName, HookContext, HookName, IterationInfo, TraceRecorder } from "../engine/specs.js";
 import type { TraceEntry } from "../engine/trace.js";
 import type { Matrix } from "../data/matrix.js";
 import { bytesPerElement, isResident, type DataMatrix, type ResidentMatrix } from "../data/resident.js";
 import { checkFeatureCount, checkMatrix, type MatrixInput } from "../validation/input.js";
+import { publishWarning, type PlugmlWarning } from "../warnings.js";
 
 /** Options of every `fit`. */
 export interface FitOptions {
@@ -69,6 +70,8 @@ export abstract class BaseEstimator<P extends object, M> {
    * 1,000 entries are kept (older ones are dropped in batches); global trace listeners see every entry.
    */
   engineTrace_: TraceEntry[] = [];
+  /** Warnings raised by the last successful fit (also sent to `addWarningListener` listeners). */
+  warnings_: PlugmlWarning[] = [];
 
   protected constructor(params: P) {
     this.params = params;
@@ -158,16 +161,26 @@ export abstract class BaseEstimator<P extends object, M> {
         trace: (entry) => trace.push(entry),
       });
     let remaining = candidates;
+    // A device lost in fit or postFit hands the fit on like a decline; it is thrown when no engine is left.
+    let lost: Error | undefined;
+    const handOn = <V>(call: Promise<V>): Promise<V | undefined> =>
+      call.catch((e: unknown) => {
+        if (e instanceof EngineDeclinedError) return undefined;
+        if (isDeviceLost(e)) return void (lost = e);
+        throw e;
+      });
     for (;;) {
       const prepared = await step("prepareFit", remaining, {}).catch((e: unknown) => {
-        throw e instanceof EngineDeclinedError ? new EngineDeclinedError(this.estimatorName, "fit", declines(trace)) : e;
+        if (isDeviceLost(e)) throw e;
+        if (e instanceof EngineDeclinedError) throw lost ?? new EngineDeclinedError(this.estimatorName, "fit", declines(trace));
+        throw e;
       });
       remaining = remaining.slice(remaining.indexOf(prepared.engine) + 1);
       const state = prepared.value;
-      const fitResult = await unlessDeclined(step("fit", [prepared.engine], { state }));
+      const fitResult = await handOn(step("fit", [prepared.engine], { state }));
       if (!fitResult) continue;
       throwIfAborted(signal);
-      const post = await unlessDeclined(step<M>("postFit", [prepared.engine], { state, fitResult: fitResult.value }));
+      const post = await handOn(step<M>("postFit", [prepared.engine], { state, fitResult: fitResult.value }));
       if (!post) continue;
       return {
         fitted: {
@@ -182,11 +195,16 @@ export abstract class BaseEstimator<P extends object, M> {
     }
   }
 
-  /** Makes a fitted model current: the single place where fit results land on the estimator. */
-  protected commitFit(fitted: Fitted<M>, trace: TraceEntry[]): void {
+  /**
+   * Makes a fitted model current: the single place where fit results land on the estimator. The fit's warnings
+   * are published here, so a fit that fails raises none.
+   */
+  protected commitFit(fitted: Fitted<M>, trace: TraceEntry[], warnings: PlugmlWarning[] = []): void {
     this.fitted = fitted;
     this.engineTrace_ = trace;
     this.engineUsed_ = fitted.engine;
+    this.warnings_ = warnings;
+    for (const w of warnings) publishWarning(w);
   }
 
   /**
@@ -259,14 +277,6 @@ export function iterationReporter(options: FitOptions): (info: IterationInfo) =>
     throwIfAborted(options.signal);
     return options.onIteration?.(info) === "stop" ? "stop" : "continue";
   };
-}
-
-/** The call's result, or undefined when every engine asked declined it. */
-function unlessDeclined<V>(call: Promise<V>): Promise<V | undefined> {
-  return call.catch((e: unknown) => {
-    if (e instanceof EngineDeclinedError) return undefined;
-    throw e;
-  });
 }
 
 function declines(trace: TraceEntry[]): DeclineReason[] {

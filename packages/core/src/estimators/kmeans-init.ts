@@ -8,6 +8,7 @@ import { Matrix } from "../data/matrix.js";
 import { checkMatrix, type InputWhere, type MatrixInput } from "../validation/input.js";
 import { plural, wherePrefix } from "../validation/format.js";
 import type { RandomState } from "../validation/random-state.js";
+import { throwIfAborted } from "./base.js";
 
 /** How the initial centers are chosen; `"array"` stands for centers given explicitly. */
 export type KMeansInitKind = "k-means++" | "random" | "array";
@@ -17,18 +18,50 @@ export type KMeansInitKind = "k-means++" | "random" | "array";
  * new center is the best, by resulting inertia, of `2 + floor(ln k)` candidates drawn with probability proportional
  * to the squared distance to the nearest center chosen so far. Sample weights are ignored, as in scikit-learn 1.2.
  *
- * Distances and sums are computed in float64 whatever X's dtype. Memory is O(n) beyond X.
+ * Distances and sums are computed in float64 whatever X's dtype, on X scaled by a power of two (which changes no
+ * choice) when its magnitudes would make squared distances overflow or underflow float64. Memory is O(n) beyond X.
  */
 export function kmeansPlusPlusIndices(X: Matrix, nClusters: number, rng: RandomState): Int32Array {
+  const steps = kmeansPlusPlusSteps(X, nClusters, rng);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * {@link kmeansPlusPlusIndices} that yields to the event loop every few milliseconds and checks `signal` between
+ * centers, so a long initialisation neither blocks timers nor outlives a cancel.
+ */
+export async function kmeansPlusPlusIndicesAsync(X: Matrix, nClusters: number, rng: RandomState, signal?: AbortSignal): Promise<Int32Array> {
+  const steps = kmeansPlusPlusSteps(X, nClusters, rng);
+  let since = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - since > YIELD_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      since = performance.now();
+    }
+    throwIfAborted(signal);
+  }
+}
+
+/** Longest stretch of initialisation work between two yields to the event loop. */
+const YIELD_MS = 10;
+
+/** k-means++ as a generator that pauses after each center, so callers decide how to interleave it. */
+function* kmeansPlusPlusSteps(X: Matrix, nClusters: number, rng: RandomState): Generator<void, Int32Array> {
   checkClusterCount(X, nClusters, "kmeansPlusPlus");
   const n = X.rows;
+  const scale = distanceScale(X.data);
   const nLocalTrials = 2 + Math.floor(Math.log(nClusters));
   const indices = new Int32Array(nClusters);
 
   const first = rng.randInt(n);
   indices[0] = first;
   let closest = new Float64Array(n);
-  let currentPot = distancesTo(X, first, closest, undefined);
+  let currentPot = distancesTo(X, first, closest, undefined, scale);
 
   const cumsum = new Float64Array(n);
   const randVals = new Float64Array(nLocalTrials);
@@ -37,6 +70,7 @@ export function kmeansPlusPlusIndices(X: Matrix, nClusters: number, rng: RandomS
   let trial = new Float64Array(n);
 
   for (let c = 1; c < nClusters; c++) {
+    yield;
     // All draws come first, as in scikit-learn, so the stream consumed per center is fixed.
     for (let t = 0; t < nLocalTrials; t++) randVals[t] = rng.random() * currentPot;
     let acc = 0;
@@ -49,7 +83,7 @@ export function kmeansPlusPlusIndices(X: Matrix, nClusters: number, rng: RandomS
     for (let t = 0; t < nLocalTrials; t++) {
       // Rounding can leave the draw above the last cumulative sum; numpy's searchsorted then returns n, clipped.
       const id = Math.min(searchSortedLeft(cumsum, randVals[t]), n - 1);
-      const pot = distancesTo(X, id, trial, closest);
+      const pot = distancesTo(X, id, trial, closest, scale);
       if (pot < bestPot) {
         bestPot = pot;
         bestId = id;
@@ -67,9 +101,26 @@ export function kmeansPlusPlusIndices(X: Matrix, nClusters: number, rng: RandomS
   return indices;
 }
 
+/**
+ * A power of two to multiply X by before squaring, or 1 when X's magnitudes are safe. Squared distances summed over
+ * n rows stay finite and clear of underflow when the largest |x| is near 1; scaling by a power of two is exact, so
+ * every comparison (and every draw, which scales with the potential) comes out as it would in exact arithmetic.
+ */
+function distanceScale(data: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs(data[i]));
+  if (max === 0 || (max < 2 ** 200 && max > 2 ** -200)) return 1;
+  return 2 ** -Math.floor(Math.log2(max));
+}
+
 /** Initial centers by greedy k-means++ (see {@link kmeansPlusPlusIndices}), with X's dtype. */
 export function kmeansPlusPlus(X: Matrix, nClusters: number, rng: RandomState): Matrix {
   return takeRows(X, kmeansPlusPlusIndices(X, nClusters, rng));
+}
+
+/** {@link kmeansPlusPlus} that yields to the event loop and honours `signal` (see {@link kmeansPlusPlusIndicesAsync}). */
+export async function kmeansPlusPlusAsync(X: Matrix, nClusters: number, rng: RandomState, signal?: AbortSignal): Promise<Matrix> {
+  return takeRows(X, await kmeansPlusPlusIndicesAsync(X, nClusters, rng, signal));
 }
 
 /** scikit-learn's `init="random"`: the rows at the first `nClusters` positions of a random permutation. */
@@ -112,8 +163,9 @@ export function checkInitCenters(init: MatrixInput, nClusters: number, X: Pick<M
   return new Matrix(data, centers.rows, centers.cols);
 }
 
-// Squared distances from row `id` to every row into `out`, each capped by `cap` when given; returns their sum.
-function distancesTo(X: Matrix, id: number, out: Float64Array, cap: Float64Array | undefined): number {
+// Squared distances from row `id` to every row of X * scale into `out`, each capped by `cap` when given; returns
+// their sum.
+function distancesTo(X: Matrix, id: number, out: Float64Array, cap: Float64Array | undefined, scale: number): number {
   const { data, rows, cols } = X;
   const base = id * cols;
   let sum = 0;
@@ -121,7 +173,8 @@ function distancesTo(X: Matrix, id: number, out: Float64Array, cap: Float64Array
     const off = i * cols;
     let d = 0;
     for (let j = 0; j < cols; j++) {
-      const diff = data[off + j] - data[base + j];
+      // Scaled before subtracting: the difference of two values near the float64 maximum can overflow.
+      const diff = data[off + j] * scale - data[base + j] * scale;
       d += diff * diff;
     }
     if (cap !== undefined && cap[i] < d) d = cap[i];

@@ -1,14 +1,15 @@
 /** KMeans: Lloyd's algorithm with scikit-learn 1.2 semantics, computed by whichever engine accepts it. */
 import { Matrix } from "../data/matrix.js";
 import { bytesPerElement, isResident, type DataMatrix } from "../data/resident.js";
-import type { KMeansModel, KMeansParamsResolved } from "../engine/specs.js";
+import type { KMeansFitExtra, KMeansModel, KMeansParamsResolved } from "../engine/specs.js";
 import { coreEntry, type TraceEntry } from "../engine/trace.js";
-import { EngineContractError, ValidationError } from "../errors.js";
+import { ValidationError } from "../errors.js";
+import { ConvergenceWarning, ParameterWarning, type PlugmlWarning } from "../warnings.js";
 import { matrixParam, validateParams, type ParamSchema } from "../validation/params.js";
 import { checkRandomState, randomStateParam, type RandomState } from "../validation/random-state.js";
-import { checkSampleWeight } from "../validation/targets.js";
+import { checkIgnoredTarget, checkSampleWeight } from "../validation/targets.js";
 import { BaseEstimator, iterationReporter, throwIfAborted, type CallOptions, type FitOptions, type HostOutput, type XInput } from "./base.js";
-import { checkInitCenters, kmeansPlusPlus, randomInit, resolveNInit } from "./kmeans-init.js";
+import { checkInitCenters, kmeansPlusPlusAsync, randomInit, resolveNInit } from "./kmeans-init.js";
 
 /** Parameters of {@link KMeans}. */
 export interface KMeansParams {
@@ -80,21 +81,23 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
   }
 
   /** Computes the clusters. `y` is ignored (present for Pipeline compatibility). */
-  async fit(X: XInput, _y?: unknown, options: FitOptions = {}): Promise<this> {
+  async fit(X: XInput, y?: unknown, options: FitOptions = {}): Promise<this> {
     const data = this.input(X, "fit");
+    checkIgnoredTarget(y, "KMeans.fit");
     const { nClusters } = this.params;
     if (nClusters > data.rows) {
       throw new ValidationError(`KMeans.fit: nClusters=${nClusters} must be <= the number of samples (${data.rows}).`);
     }
-    const sampleWeight = checkSampleWeight(options.sampleWeight, data.rows, { estimator: "KMeans.fit", argument: "sampleWeight" });
+    const weights = scaledWeights(checkSampleWeight(options.sampleWeight, data.rows, { estimator: "KMeans.fit", argument: "sampleWeight" }));
     // Before initialisation, which can be costly and reads a resident X back.
     throwIfAborted(options.signal);
-    const init = await this.initialCenters(data);
+    const init = await this.initialCenters(data, options.signal);
     const iterations = { reportIteration: iterationReporter(options) };
-    const { fitted, trace } = await this.runFit(data, { sampleWeight, initialCenters: init.centers, iterations }, options);
+    const extra: KMeansFitExtra = { sampleWeight: weights.values, initialCenters: init.centers, iterations };
+    const { fitted, trace } = await this.runFit(data, extra, options);
     if (init.readback) trace.unshift(init.readback);
-    checkModel(fitted.model, fitted.engine, nClusters, data.cols, data.rows);
-    this.commitFit(fitted, trace);
+    const model = { ...fitted.model, inertia: fitted.model.inertia * weights.factor };
+    this.commitFit({ ...fitted, model }, trace, [...init.warnings, ...convergenceWarnings(model, nClusters)]);
     return this;
   }
 
@@ -131,39 +134,64 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
   /** Opposite of the (weighted) inertia of X against the fitted centers; higher is better. */
   async score(X: XInput, _y?: unknown, options: { sampleWeight?: FitOptions["sampleWeight"]; signal?: AbortSignal } = {}): Promise<number> {
     const data = this.fittedInput(X, "score");
-    const sampleWeight = checkSampleWeight(options.sampleWeight, data.rows, { estimator: "KMeans.score", argument: "sampleWeight" });
-    return this.runModelHook("score", "score", { X: data, sampleWeight }, options);
+    const weights = scaledWeights(checkSampleWeight(options.sampleWeight, data.rows, { estimator: "KMeans.score", argument: "sampleWeight" }));
+    const score = await this.runModelHook<number>("score", "score", { X: data, sampleWeight: weights.values }, options);
+    return score * weights.factor;
   }
 
   /**
    * Initial centers for every run, computed here so that all engines start from the same ones. k-means++ and
    * random init need X on the host: a resident X is read back once, and that transfer gets its own trace entry.
    */
-  private async initialCenters(data: DataMatrix): Promise<{ centers: Matrix[]; readback?: TraceEntry }> {
-    const { init, nClusters, randomState } = this.params;
+  private async initialCenters(data: DataMatrix, signal?: AbortSignal): Promise<{ centers: Matrix[]; readback?: TraceEntry; warnings: PlugmlWarning[] }> {
+    const { init, nClusters, nInit, randomState } = this.params;
     if (init !== "k-means++" && init !== "random") {
-      return { centers: [checkInitCenters(init, nClusters, data, { estimator: "KMeans.fit", argument: "init" })] };
+      const centers = [checkInitCenters(init, nClusters, data, { estimator: "KMeans.fit", argument: "init" })];
+      // scikit-learn's RuntimeWarning: every run would start from the same centers.
+      const ignored =
+        typeof nInit === "number" && nInit > 1
+          ? [new ParameterWarning(`Explicit initial center position passed: performing only one init instead of nInit=${nInit}.`, "KMeans.fit")]
+          : [];
+      return { centers, warnings: ignored };
     }
     const start = performance.now();
     const X = isResident(data) ? await data.read() : data;
     const rng = checkRandomState(randomState);
-    const make = init === "random" ? randomInit : kmeansPlusPlus;
-    const centers = Array.from({ length: resolveNInit(this.params.nInit, init) }, () => make(X, nClusters, rng));
-    if (!isResident(data)) return { centers };
+    const centers: Matrix[] = [];
+    for (let run = 0; run < resolveNInit(nInit, init); run++) {
+      centers.push(init === "random" ? randomInit(X, nClusters, rng) : await kmeansPlusPlusAsync(X, nClusters, rng, signal));
+    }
+    if (!isResident(data)) return { centers, warnings: [] };
     const readback = coreEntry("KMeans", "fit", `${init} initialisation reads the resident X back to the host`, {
       ms: performance.now() - start,
       bytesFromDevice: data.rows * data.cols * bytesPerElement(data.dtype),
     });
-    return { centers, readback };
+    return { centers, readback, warnings: [] };
   }
 }
 
-function checkModel(model: KMeansModel, engine: string, k: number, d: number, n: number): void {
-  const c = model.clusterCenters;
-  if (!(c instanceof Matrix) || c.rows !== k || c.cols !== d || !(model.labels instanceof Int32Array) || model.labels.length !== n) {
-    throw new EngineContractError(
-      `Engine "${engine}" returned a malformed KMeans model (centers ${c?.rows} x ${c?.cols}, ${model.labels?.length} labels; ` +
-        `expected ${k} x ${d} and ${n}).`,
-    );
-  }
+/**
+ * Sample weights divided by a power of two that brings the largest into [1, 2), and that power. Centers do not
+ * depend on a common factor of the weights and the inertia is linear in it, so engines compute on the scaled
+ * weights (exactly: a power of two changes no rounding) and weighted sums cannot overflow for weights up to
+ * float64's maximum; core multiplies the inertia back.
+ */
+function scaledWeights(weights: Float64Array): { values: Float64Array; factor: number } {
+  let max = 0;
+  for (const w of weights) max = Math.max(max, w);
+  const factor = 2 ** Math.floor(Math.log2(max));
+  if (factor === 1) return { values: weights, factor };
+  return { values: weights.map((w) => w / factor), factor };
+}
+
+/** scikit-learn's ConvergenceWarning when fewer distinct clusters than asked were found (duplicate points). */
+function convergenceWarnings(model: KMeansModel, nClusters: number): PlugmlWarning[] {
+  const distinct = new Set(model.labels).size;
+  if (distinct >= nClusters) return [];
+  return [
+    new ConvergenceWarning(
+      `Number of distinct clusters (${distinct}) found smaller than nClusters (${nClusters}). Possibly due to duplicate points in X.`,
+      "KMeans.fit",
+    ),
+  ];
 }

@@ -44,8 +44,10 @@ export class KNeighborsClassifier<L extends Label = Label> extends NeighborsBase
   async predict(X: XInput, options: CallOptions = {}): Promise<L[]> {
     this.checkEnoughSamples("predict");
     const data = this.fittedInput(X, "predict");
-    const codes = await this.runModelHook<Int32Array>("predict", "predict", { X: data }, options);
+    // Taken before the engine runs, with the model runModelHook snapshots: a refit meanwhile must not relabel
+    // this call's codes.
     const classes = this.labels as L[];
+    const codes = await this.runModelHook<Int32Array>("predict", "predict", { X: data }, options);
     return Array.from(codes, (c) => classes[c]);
   }
 

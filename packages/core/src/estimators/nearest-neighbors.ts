@@ -1,5 +1,6 @@
 /** NearestNeighbors: unsupervised neighbour search. */
 import { validateParams } from "../validation/params.js";
+import { checkIgnoredTarget } from "../validation/targets.js";
 import type { FitOptions, XInput } from "./base.js";
 import { NEIGHBORS_DEFAULTS, NEIGHBORS_SCHEMA, NeighborsBase, type NeighborsParams } from "./neighbors-base.js";
 
@@ -22,7 +23,8 @@ export class NearestNeighbors extends NeighborsBase<NeighborsParams> {
   }
 
   /** Stores the training set. `y` is ignored (present for Pipeline compatibility). */
-  fit(X: XInput, _y?: unknown, options: FitOptions = {}): Promise<this> {
+  async fit(X: XInput, y?: unknown, options: FitOptions = {}): Promise<this> {
+    checkIgnoredTarget(y, "NearestNeighbors.fit");
     return this.fitNeighbors(X, () => ({}), options);
   }
 }

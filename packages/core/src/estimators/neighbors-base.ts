@@ -10,7 +10,9 @@ import type {
   NeighborsResult,
   NeighborsWeights,
 } from "../engine/specs.js";
-import { EngineContractError, ValidationError } from "../errors.js";
+import { ValidationError } from "../errors.js";
+import { checkNoSampleWeight } from "../validation/targets.js";
+import { isResident, type DataMatrix } from "../data/resident.js";
 import { formatValue } from "../validation/format.js";
 import type { ParamSchema } from "../validation/params.js";
 import { BaseEstimator, type CallOptions, type FitOptions, type XInput } from "./base.js";
@@ -58,6 +60,15 @@ export interface KNeighborsResult {
   indices: IndexMatrix;
 }
 
+/**
+ * The training set a model keeps, as a copy when it shares memory with the caller's input: a model is a snapshot,
+ * so changing the caller's array after fit must not change later predictions, whichever engine fitted.
+ */
+function unaliased(fitX: DataMatrix, input: XInput): DataMatrix {
+  if (isResident(fitX) || !(input instanceof Matrix) || fitX.data.buffer !== input.data.buffer) return fitX;
+  return new Matrix(fitX.data.slice(), fitX.rows, fitX.cols);
+}
+
 /** Base of NearestNeighbors, KNeighborsClassifier and KNeighborsRegressor. */
 export abstract class NeighborsBase<P extends NeighborsParams> extends BaseEstimator<P, NeighborsModel> {
   protected abstract override readonly estimatorName: EstimatorName;
@@ -84,14 +95,10 @@ export abstract class NeighborsBase<P extends NeighborsParams> extends BaseEstim
     commit?: () => void,
   ): Promise<this> {
     const data = this.input(X, "fit");
+    checkNoSampleWeight(options.sampleWeight, `${this.estimatorName}.fit`);
     const { fitted, trace } = await this.runFit(data, targets(data.rows), options);
-    if (fitted.model.fitX?.rows !== data.rows || fitted.model.fitX.cols !== data.cols) {
-      throw new EngineContractError(
-        `Engine "${fitted.engine}" returned a malformed ${this.estimatorName} model (fitX is not ${data.rows} x ${data.cols}).`,
-      );
-    }
     commit?.();
-    this.commitFit(fitted, trace);
+    this.commitFit({ ...fitted, model: { ...fitted.model, fitX: unaliased(fitted.model.fitX, X) } }, trace);
     return this;
   }
 

@@ -1,9 +1,9 @@
 /** StandardScaler: centre and scale features by column statistics computed by the engine. */
 import type { Matrix } from "../data/matrix.js";
 import type { DataMatrix } from "../data/resident.js";
-import type { StandardScalerModel } from "../engine/specs.js";
-import { EngineContractError } from "../errors.js";
+import type { StandardScalerFitExtra, StandardScalerModel } from "../engine/specs.js";
 import { validateParams, type ParamSchema } from "../validation/params.js";
+import { checkIgnoredTarget, checkSampleWeight } from "../validation/targets.js";
 import { BaseEstimator, type CallOptions, type FitOptions, type HostOutput, type XInput } from "./base.js";
 
 /** Parameters of {@link StandardScaler}. */
@@ -60,17 +60,20 @@ export class StandardScaler extends BaseEstimator<StandardScalerParams, Standard
     return this.requireFitted("nSamplesSeen_").model.nSamplesSeen;
   }
 
-  /** Computes column means and variances. `y` is ignored. */
-  async fit(X: XInput, _y?: unknown, options: FitOptions = {}): Promise<this> {
+  /**
+   * Computes column means and variances; with `sampleWeight`, the weighted mean and weighted population variance
+   * (as scikit-learn's), and `nSamplesSeen_` is the sum of the weights. `y` is ignored.
+   */
+  async fit(X: XInput, y?: unknown, options: FitOptions = {}): Promise<this> {
     const data = this.input(X, "fit");
-    const { fitted, trace } = await this.runFit(data, {}, options);
+    checkIgnoredTarget(y, "StandardScaler.fit");
+    const sampleWeight =
+      options.sampleWeight === undefined
+        ? undefined
+        : checkSampleWeight(options.sampleWeight, data.rows, { estimator: "StandardScaler.fit", argument: "sampleWeight" });
+    const extra: StandardScalerFitExtra = { sampleWeight };
+    const { fitted, trace } = await this.runFit(data, extra, options);
     const stats = fitted.model;
-    const column = (v: unknown) => v instanceof Float64Array && v.length === data.cols;
-    if (!column(stats.mean) || !column(stats.var)) {
-      throw new EngineContractError(
-        `Engine "${fitted.engine}" returned malformed StandardScaler statistics (mean and var must be Float64Arrays of ${data.cols} values).`,
-      );
-    }
     const scale = scaleFromVariance(stats.var, stats.mean, stats.nSamplesSeen);
     this.commitFit({ ...fitted, model: { ...stats, scale } }, trace);
     return this;

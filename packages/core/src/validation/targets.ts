@@ -109,6 +109,30 @@ export function checkSampleWeight(
   return w;
 }
 
+/**
+ * For estimators that ignore `y` (KMeans, StandardScaler, NearestNeighbors): `y` may be anything scikit-learn
+ * would ignore (undefined, null, an array), but an options object in y's position, such as
+ * `fit(X, { sampleWeight })`, is a mistake that would otherwise be silently ignored, so it is rejected.
+ */
+export function checkIgnoredTarget(y: unknown, estimatorMethod: string): void {
+  if (y === undefined || y === null || typeof y !== "object" || Array.isArray(y) || ArrayBuffer.isView(y)) return;
+  const keys = Object.keys(y);
+  throw new ValidationError(
+    `${estimatorMethod}: the second argument is y, which this estimator ignores, but an options object was passed ` +
+      `there (${keys.length ? `keys: ${keys.join(", ")}` : "an empty object"}); pass options third: ` +
+      `${estimatorMethod.split(".")[1]}(X, undefined, { ... }).`,
+  );
+}
+
+/**
+ * Rejects `sampleWeight` for estimators that do not support it (scikit-learn's neighbour estimators take no
+ * sample_weight), rather than ignoring it.
+ */
+export function checkNoSampleWeight(sampleWeight: unknown, estimatorMethod: string): void {
+  if (sampleWeight === undefined) return;
+  throw new ValidationError(`${estimatorMethod}: sampleWeight is not supported by this estimator (scikit-learn's has no sample_weight either).`);
+}
+
 function checkVectorShape(
   v: unknown,
   nSamples: number,

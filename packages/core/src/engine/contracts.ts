@@ -1,0 +1,172 @@
+/**
+ * Result contracts: what each hook's result must look like, checked by the dispatcher on the winning engine's
+ * result before the estimator sees it. A result that breaks its contract is a bug in the engine, reported as an
+ * `EngineContractError` that names the engine, never passed on (where it would surface as a wrong answer or as an
+ * error blaming the user's input).
+ */
+import { Matrix } from "../data/matrix.js";
+import { isResident, type DataMatrix } from "../data/resident.js";
+import type { EstimatorName, HookName } from "./specs.js";
+
+/** What a contract can read off the hook's context (fields absent for hooks that do not have them). */
+interface ContractContext {
+  readonly estimator: EstimatorName;
+  readonly hook: HookName;
+  readonly params: unknown;
+  readonly X?: DataMatrix;
+  readonly nNeighbors?: number;
+  readonly model?: unknown;
+  readonly output?: "host" | "engine";
+}
+
+/** Returns what is wrong with `value`, or undefined when it meets the hook's contract. */
+type Contract = (value: unknown, ctx: ContractContext) => string | undefined;
+
+type Params = { nClusters?: number; maxIter?: number };
+type NeighborsModelLike = { fitX: { rows: number; cols: number }; nClasses?: number };
+
+/** Rows of the hook's queries: X's, or the training set's when `kneighbors` is called without X. */
+function queryRows(ctx: ContractContext): number {
+  return ctx.X ? ctx.X.rows : (ctx.model as NeighborsModelLike).fitX.rows;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length})`;
+  if (v instanceof Matrix) return `a ${v.rows} x ${v.cols} ${v.dtype} Matrix`;
+  if (isResident(v)) return `a ${v.rows} x ${v.cols} ${v.dtype} resident matrix`;
+  return typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v;
+}
+
+/** An integer label vector of `n` values in [0, classes). */
+function labelsOf(n: number, classes: number, what: string): Contract {
+  return (v) => {
+    if (!(v instanceof Int32Array) || v.length !== n) return `${what} must be an Int32Array of ${n} values, got ${describe(v)}`;
+    for (let i = 0; i < n; i++) {
+      if (v[i] < 0 || v[i] >= classes) return `${what}[${i}] is ${v[i]}, outside [0, ${classes})`;
+    }
+    return undefined;
+  };
+}
+
+/** A matrix of the given shape and dtype (resident allowed when the caller asked for engine output). */
+function matrixOf(rows: number, cols: number, dtype: string | undefined, ctx: ContractContext, what: string): Contract {
+  return (v) => {
+    const ok = v instanceof Matrix || (ctx.output === "engine" && isResident(v));
+    const m = v as DataMatrix;
+    if (!ok || m.rows !== rows || m.cols !== cols || (dtype !== undefined && m.dtype !== dtype)) {
+      return `${what} must be a ${rows} x ${cols}${dtype ? ` ${dtype}` : ""} matrix, got ${describe(v)}`;
+    }
+    return undefined;
+  };
+}
+
+/** No NaN among the values: every input is finite, so a NaN is a computation gone wrong. */
+function noNaN(values: ArrayLike<number>, what: string): string | undefined {
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) return `${what} contains NaN at index ${i} for finite input`;
+  return undefined;
+}
+
+const modelHooks: Partial<Record<HookName, Partial<Record<EstimatorName, Contract>>>> = {
+  predict: {
+    KMeans: (v, ctx) => labelsOf(queryRows(ctx), (ctx.params as Params).nClusters!, "labels")(v, ctx),
+    KNeighborsClassifier: (v, ctx) => labelsOf(queryRows(ctx), (ctx.model as NeighborsModelLike).nClasses!, "class codes")(v, ctx),
+    KNeighborsRegressor: (v, ctx) => {
+      const n = queryRows(ctx);
+      if (!(v instanceof Float64Array) || v.length !== n) return `predictions must be a Float64Array of ${n} values, got ${describe(v)}`;
+      return noNaN(v, "predictions");
+    },
+  },
+  predictProba: {
+    KNeighborsClassifier: (v, ctx) => {
+      const shape = matrixOf(queryRows(ctx), (ctx.model as NeighborsModelLike).nClasses!, "float64", { ...ctx, output: "host" }, "probabilities")(v, ctx);
+      return shape ?? noNaN((v as Matrix).data, "probabilities");
+    },
+  },
+  transform: {
+    KMeans: (v, ctx) => matrixOf(queryRows(ctx), (ctx.params as Params).nClusters!, ctx.X?.dtype, ctx, "distances")(v, ctx),
+    StandardScaler: (v, ctx) => matrixOf(queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, ctx, "the transformed X")(v, ctx),
+  },
+  inverseTransform: {
+    StandardScaler: (v, ctx) => matrixOf(queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, ctx, "the inverse-transformed X")(v, ctx),
+  },
+  score: {
+    KMeans: (v) => (typeof v !== "number" || Number.isNaN(v) ? `score must be a number, got ${describe(v)}` : undefined),
+  },
+  kneighbors: {
+    NearestNeighbors: kneighborsContract,
+    KNeighborsClassifier: kneighborsContract,
+    KNeighborsRegressor: kneighborsContract,
+  },
+};
+
+function kneighborsContract(v: unknown, ctx: ContractContext): string | undefined {
+  const rows = queryRows(ctx);
+  const k = ctx.nNeighbors!;
+  const nTrain = (ctx.model as NeighborsModelLike).fitX.rows;
+  const r = v as { distances?: unknown; indices?: unknown } | null;
+  if (typeof r !== "object" || r === null) return `kneighbors must return { distances, indices }, got ${describe(v)}`;
+  const shape = matrixOf(rows, k, undefined, { ...ctx, output: "host" }, "distances")(r.distances, ctx);
+  if (shape) return shape;
+  const idx = r.indices;
+  if (!(idx instanceof Int32Array) || idx.length !== rows * k) return `indices must be an Int32Array of ${rows} x ${k} values, got ${describe(idx)}`;
+  for (let i = 0; i < idx.length; i++) {
+    if (idx[i] < 0 || idx[i] >= nTrain) return `indices[${i}] is ${idx[i]}, outside the ${nTrain} training samples`;
+  }
+  return noNaN((r.distances as Matrix).data, "distances");
+}
+
+/** Contracts of the fitted models `postFit` returns (or `fit`, for engines without `postFit`). */
+const fittedModels: Partial<Record<EstimatorName, Contract>> = {
+  KMeans: (v, ctx) => {
+    const X = ctx.X!;
+    const { nClusters, maxIter } = ctx.params as Required<Params>;
+    const m = v as { clusterCenters?: unknown; labels?: unknown; inertia?: unknown; nIter?: unknown };
+    const centers = matrixOf(nClusters, X.cols, X.dtype, { ...ctx, output: "host" }, "clusterCenters")(m.clusterCenters, ctx);
+    if (centers) return centers;
+    const nanCenter = noNaN((m.clusterCenters as Matrix).data, "clusterCenters");
+    if (nanCenter) return nanCenter;
+    const labels = labelsOf(X.rows, nClusters, "labels")(m.labels, ctx);
+    if (labels) return labels;
+    if (typeof m.inertia !== "number" || !(m.inertia >= 0)) return `inertia must be a number >= 0, got ${String(m.inertia)}`;
+    if (!Number.isInteger(m.nIter) || (m.nIter as number) < 1 || (m.nIter as number) > maxIter) {
+      return `nIter must be an integer in [1, maxIter=${maxIter}], got ${String(m.nIter)}`;
+    }
+    return undefined;
+  },
+  StandardScaler: (v, ctx) => {
+    const d = ctx.X!.cols;
+    const m = v as { mean?: unknown; var?: unknown; nSamplesSeen?: unknown };
+    for (const key of ["mean", "var"] as const) {
+      const col = m[key];
+      if (!(col instanceof Float64Array) || col.length !== d) return `${key} must be a Float64Array of ${d} values, got ${describe(col)}`;
+      const nan = noNaN(col, key);
+      if (nan) return nan;
+    }
+    const variance = m.var as Float64Array;
+    for (let j = 0; j < d; j++) if (variance[j] < 0) return `var[${j}] is negative (${variance[j]})`;
+    if (typeof m.nSamplesSeen !== "number" || !(m.nSamplesSeen > 0)) return `nSamplesSeen must be a positive number, got ${String(m.nSamplesSeen)}`;
+    return undefined;
+  },
+  NearestNeighbors: neighborsModel,
+  KNeighborsClassifier: neighborsModel,
+  KNeighborsRegressor: neighborsModel,
+};
+
+function neighborsModel(v: unknown, ctx: ContractContext): string | undefined {
+  const X = ctx.X!;
+  const fitX = (v as { fitX?: DataMatrix } | null)?.fitX;
+  if (!(fitX instanceof Matrix || isResident(fitX)) || fitX.rows !== X.rows || fitX.cols !== X.cols) {
+    return `fitX must be a ${X.rows} x ${X.cols} matrix, got ${describe(fitX)}`;
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with an engine's result for one hook, or undefined when it meets the contract. Hooks without a
+ * contract (`prepareFit`, `fit`, whose results are the engine's own) always pass.
+ */
+export function contractViolation(ctx: ContractContext, value: unknown): string | undefined {
+  const check = ctx.hook === "postFit" ? fittedModels[ctx.estimator] : modelHooks[ctx.hook]?.[ctx.estimator];
+  return check?.(value, ctx);
+}
