@@ -21,16 +21,41 @@ export class NotFittedError extends PlugmlError {
   }
 }
 
-/** An engine named in the configuration is neither registered nor installable as `@plugml/engine-<name>`. */
+/** What {@link EngineNotFoundError} knows beyond the name. */
+export interface EngineNotFoundDetails {
+  /** Every package tried, in order. */
+  tried?: readonly string[];
+  /** A registered or first-party engine name the user probably meant. */
+  suggestion?: string;
+  /** The engines that declined the call before this one was needed (it was a fallback). */
+  declined?: readonly DeclineReason[];
+  /** Set where bare package names cannot be imported (a browser page without an import map or bundler). */
+  bareImportsFail?: boolean;
+}
+
+/**
+ * An engine a call needed is neither registered nor installed: as `@plugml/engine-<name>`, `plugml-engine-<name>`,
+ * or the full package name given. Raised only when a call reaches that engine, never for a fallback that was not
+ * needed; the message lists the engines that declined first and how to install or register the missing one.
+ */
 export class EngineNotFoundError extends PlugmlError {
   constructor(
     readonly engine: string,
     readonly packageName: string,
     cause?: unknown,
+    readonly details: EngineNotFoundDetails = {},
   ) {
+    const tried = details.tried ?? [packageName];
+    const declined = details.declined?.length
+      ? ` It was needed because ${details.declined.map((d) => `"${d.engine}" declined (${d.reason})`).join(", ")}.`
+      : "";
+    const meant = details.suggestion ? ` Did you mean "${details.suggestion}"?` : "";
+    const how = details.bareImportsFail
+      ? ` Here (a browser) package names cannot be imported by name: import the engine and call registerEngine(engine), or use a bundler or an import map.`
+      : ` Install it with \`npm install ${packageName}\`, or call registerEngine() with the engine object.`;
     super(
-      `Engine "${engine}" is not registered and the package ${packageName} could not be loaded. ` +
-        `Install it with \`npm install ${packageName}\`, or call registerEngine() with the engine object.`,
+      `Engine "${engine}" is not registered and ${tried.length > 1 ? `none of the packages ${tried.join(", ")}` : `the package ${tried[0]}`} could be loaded.` +
+        `${declined}${meant}${how}`,
       { cause },
     );
   }
@@ -86,6 +111,12 @@ export class DeviceLostError extends PlugmlError {
     super(`The ${engine} engine's device was lost (${reason}).`, options);
   }
 }
+
+/**
+ * With `transfers: "error"`, data resident on one engine's device would have moved to another engine (or been read
+ * back to the host by core). The message names the step, the engines and the bytes.
+ */
+export class TransferNotAllowedError extends PlugmlError {}
 
 /** A computation was cancelled through an `AbortSignal`. Matches the DOM's `AbortError` by name. */
 export class AbortError extends PlugmlError {

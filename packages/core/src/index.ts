@@ -11,12 +11,14 @@ export {
   ValidationError,
   NotFittedError,
   EngineNotFoundError,
+  type EngineNotFoundDetails,
   EngineDeclinedError,
   NotSupportedByEngineError,
   EngineValidationError,
   EngineContractError,
   AbortError,
   DeviceLostError,
+  TransferNotAllowedError,
   type DeclineReason,
 } from "./errors.js";
 export {
@@ -28,8 +30,9 @@ export {
 } from "./warnings.js";
 export * from "./engine/specs.js";
 export { registerEngine, unregisterEngine, listEngines, getEngine, blockEngine, unblockEngine } from "./engine/registry.js";
-export { setConfig, getConfig, withConfig, DEFAULT_ENGINES, type EngineConfig } from "./engine/config.js";
-export { enginePackage } from "./engine/resolve.js";
+export { setConfig, getConfig, withConfig, DEFAULT_ENGINES, type EngineConfig, type TransferPolicy } from "./engine/config.js";
+export { type EngineExplanation, type EngineVerdict } from "./engine/explain.js";
+export { enginePackage, enginePackages } from "./engine/resolve.js";
 export { addTraceListener, formatEntry, type TraceEntry, type TraceListener, type TraceOutcome } from "./engine/trace.js";
 export { type CallOptions, type FitOptions, type HostOutput, type XInput } from "./estimators/base.js";
 export { KMeans, type KMeansParams } from "./estimators/kmeans.js";

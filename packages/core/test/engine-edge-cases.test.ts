@@ -20,14 +20,14 @@ import {
   type TraceEntry,
 } from "@plugml/core";
 import { cpuEngine } from "@plugml/engine-cpu";
-import { altEngine, brief, init, X } from "./engines.js";
+import { altEngine, brief, init, refuse, X } from "./engines.js";
 import { rejection } from "./helpers.js";
 
 const kmeans = () => new KMeans({ nClusters: 2, init });
 
 beforeAll(() => {
   registerEngine(altEngine("refuses", { KMeans: { accepts: () => "never" } as never }));
-  registerEngine(altEngine("fit-decliner", { KMeans: { fit: () => undefined } as never }));
+  registerEngine(altEngine("fit-decliner", { KMeans: { fit: refuse("fit declined late") } as never }));
 });
 afterEach(() => setConfig({ engines: undefined, fallback: undefined }));
 
@@ -99,7 +99,7 @@ describe("trace entries of engines that cannot run", () => {
       const strict = kmeans().setComputationalEngine(["fit-decliner", "blocked"], { fallback: false });
       const error = (await rejection(strict.fit(X))) as EngineDeclinedError;
       expect(error.reasons).toEqual([
-        { engine: "fit-decliner", reason: "fit returned undefined" },
+        { engine: "fit-decliner", reason: "fit declined late" },
         { engine: "blocked", reason: "blocked by blockEngine()" },
       ]);
     } finally {
@@ -147,7 +147,7 @@ describe("activation layers", () => {
 
 describe("the fit lifecycle", () => {
   it("an engine whose postFit declines hands the fit to the next candidate", async () => {
-    registerEngine(altEngine("post-decliner", { KMeans: { postFit: () => undefined } as never }));
+    registerEngine(altEngine("post-decliner", { KMeans: { postFit: refuse("postFit declined late") } as never }));
     // Used to reject with "No engine accepted KMeans.postFit" although fallback was on.
     const km = await kmeans().setComputationalEngine("post-decliner").fit(X);
     expect(km.engineUsed_).toBe("cpu");
@@ -162,7 +162,7 @@ describe("the fit lifecycle", () => {
     const strict = kmeans().setComputationalEngine("post-decliner", { fallback: false });
     const error = (await rejection(strict.fit(X))) as EngineDeclinedError;
     expect(error.message).toContain("No engine accepted KMeans.fit");
-    expect(error.reasons).toEqual([{ engine: "post-decliner", reason: "postFit returned undefined" }]);
+    expect(error.reasons).toEqual([{ engine: "post-decliner", reason: "postFit declined late" }]);
   });
 
   it("a signal aborted before fit rejects before initialisation reads anything back", async () => {

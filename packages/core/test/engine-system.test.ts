@@ -20,7 +20,7 @@ import {
   type TraceEntry,
 } from "@plugml/core";
 import { cpuEngine } from "@plugml/engine-cpu";
-import { altEngine, brokenEngine, decliningEngine, lateRefusalEngine, brief, init, X } from "./engines.js";
+import { altEngine, brokenEngine, decliningEngine, lateRefusalEngine, brief, init, refuse, X } from "./engines.js";
 
 
 describe("registerEngine validates engines against the hook specs", () => {
@@ -49,7 +49,7 @@ describe("registerEngine validates engines against the hook specs", () => {
 
   it("rejects an engine written for another engine API", () => {
     expect(() => registerEngine({ ...base, coreApi: "^2.0.0", name: "future", estimators: {} })).toThrow(
-      'Engine "future" requires engine API ^2.0.0, but this @plugml/core provides 1.0.0.',
+      'Engine "future" requires engine API ^2.0.0, but this @plugml/core provides 1.1.0.',
     );
   });
 
@@ -63,7 +63,7 @@ describe("registerEngine validates engines against the hook specs", () => {
 
   it("unregisters and disposes", async () => {
     let disposed = 0;
-    registerEngine({ ...base, name: "disposable", estimators: {}, dispose: () => void disposed++ });
+    registerEngine({ ...base, name: "disposable", estimators: { KMeans: kmeans }, dispose: () => void disposed++ });
     expect(await unregisterEngine("disposable")).toBe(true);
     expect(disposed).toBe(1);
     expect(await unregisterEngine("disposable")).toBe(false);
@@ -127,7 +127,7 @@ describe("activation", () => {
   });
 
   it("an engine that declines in fit hands the whole fit to the next candidate", async () => {
-    registerEngine(altEngine("fit-decliner", { KMeans: { fit: () => undefined } as never }));
+    registerEngine(altEngine("fit-decliner", { KMeans: { fit: refuse("fit declined late") } as never }));
     const km = await new KMeans({ nClusters: 2, init }).setComputationalEngine("fit-decliner").fit(X);
     expect(km.engineUsed_).toBe("cpu");
     expect(brief(km.engineTrace_)).toEqual([
@@ -139,7 +139,7 @@ describe("activation", () => {
     ]);
     const strict = new KMeans({ nClusters: 2, init }).setComputationalEngine("fit-decliner", { fallback: false });
     const error = (await strict.fit(X).catch((e: unknown) => e)) as EngineDeclinedError;
-    expect(error.reasons).toEqual([{ engine: "fit-decliner", reason: "fit returned undefined" }]);
+    expect(error.reasons).toEqual([{ engine: "fit-decliner", reason: "fit declined late" }]);
   });
 
   it("an engine error propagates (no silent fallback) and leaves the previous model intact", async () => {

@@ -23,6 +23,11 @@ export function altEngine(name = "alt", overrides: EngineEstimators = {}): Engin
   return { name, version: "1.0.0", coreApi: "^1.0.0", estimators: estimators as EngineEstimators, calls };
 }
 
+/** A hook that declines late, as an engine that finds out while working that it cannot do the job. */
+export const refuse = (reason: string) => () => {
+  throw new NotSupportedByEngineError(reason);
+};
+
 /** Declines every KMeans call through `accepts`. */
 export const decliningEngine: Engine = {
   name: "declines",

@@ -19,12 +19,22 @@ export interface EngineConfig {
    * declines, the call rejects with `EngineDeclinedError` instead of falling back.
    */
   fallback?: boolean;
+  /**
+   * Data that lives on one engine's device moving to another engine (read back for a host engine, or on to another
+   * device): `"allow"` (default) does it and records the bytes in the trace; `"error"` rejects the call with a
+   * `TransferNotAllowedError` naming the step and the bytes ("no implicit conversions between devices").
+   */
+  transfers?: TransferPolicy;
 }
+
+/** See {@link EngineConfig.transfers}. */
+export type TransferPolicy = "allow" | "error";
 
 /** The resolved choice, as the dispatcher sees it. */
 export interface EngineChoice {
   engines: readonly string[];
   fallback: boolean;
+  transfers: TransferPolicy;
 }
 
 interface ScopeStore {
@@ -99,6 +109,7 @@ export function currentChoice(own?: EngineConfig): EngineChoice {
   return {
     engines: layers.find((c) => c?.engines !== undefined)?.engines ?? DEFAULT_ENGINES,
     fallback: layers.find((c) => c?.fallback !== undefined)?.fallback ?? true,
+    transfers: layers.find((c) => c?.transfers !== undefined)?.transfers ?? "allow",
   };
 }
 
@@ -106,8 +117,8 @@ export function currentChoice(own?: EngineConfig): EngineChoice {
 export function checkConfig(config: EngineConfig, where: string): void {
   if (typeof config !== "object" || config === null) throw new ValidationError(`${where}: expected an object.`);
   for (const key of Object.keys(config)) {
-    if (key !== "engines" && key !== "fallback") {
-      throw new ValidationError(`${where}: unknown option "${key}"; valid options: engines, fallback.`);
+    if (key !== "engines" && key !== "fallback" && key !== "transfers") {
+      throw new ValidationError(`${where}: unknown option "${key}"; valid options: engines, fallback, transfers.`);
     }
   }
   if (config.engines !== undefined) {
@@ -117,5 +128,8 @@ export function checkConfig(config: EngineConfig, where: string): void {
   }
   if (config.fallback !== undefined && typeof config.fallback !== "boolean") {
     throw new ValidationError(`${where}: fallback must be a boolean.`);
+  }
+  if (config.transfers !== undefined && config.transfers !== "allow" && config.transfers !== "error") {
+    throw new ValidationError(`${where}: transfers must be "allow" or "error", got ${JSON.stringify(config.transfers)}.`);
   }
 }

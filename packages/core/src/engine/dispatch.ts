@@ -1,14 +1,16 @@
 /**
  * The call loop: asks candidate engines, in order, to run one hook, with pluggy's firstresult semantics on a
- * tapable `AsyncSeriesBailHook`. The first engine to return something other than `undefined` wins; an engine
- * declines by returning `undefined`, by its `accepts` returning a reason, or by throwing
- * `NotSupportedByEngineError`. An engine whose device is lost (`DeviceLostError`) is a fault, not a bug: the next
- * engine is asked. Every attempt becomes one trace entry, and every result is checked against its contract.
+ * tapable `AsyncSeriesBailHook`. An engine declines only through `accepts` (it cannot run the call), `shouldRun`
+ * (running is not worth it while another candidate could take the call: the call is skipped, and comes back to it
+ * if nobody else runs it) or by throwing `NotSupportedByEngineError`. A device loss (`DeviceLostError`) is a fault:
+ * the next engine is asked. Candidates are imported only when a call reaches them. Every attempt becomes one trace
+ * entry, and every result is checked against its contract.
  */
 import { AsyncSeriesBailHook } from "tapable";
 import { EngineContractError, EngineDeclinedError, type DeclineReason } from "../errors.js";
 import { contractViolation } from "./contracts.js";
-import { getEngine, isBlocked, registryGeneration } from "./registry.js";
+import { isBlocked, registryGeneration } from "./registry.js";
+import { loadEngine, registeredEngine } from "./resolve.js";
 import type { Engine, EstimatorName, HookContext, HookName, TraceRecorder } from "./specs.js";
 import { publish, recorderFor, type TraceEntry } from "./trace.js";
 
@@ -18,10 +20,14 @@ export interface HookCall<C extends HookContext<unknown> = HookContext<unknown>>
   /** User-facing method, for the trace. */
   method: string;
   hook: HookName;
-  /** Engine names in order of preference. */
+  /** Engine names (or packages) in order of preference. */
   candidates: readonly string[];
-  /** Ask each engine's `accepts` before the hook (selection calls); lifecycle steps after selection skip it. */
+  /** Ask each engine's `accepts` and `shouldRun` before the hook (selection calls); later lifecycle steps skip them. */
   gate: boolean;
+  /** A candidate that is never imported: the engine that fitted, if it was unregistered since. */
+  noImport?: string;
+  /** Ask the gates only, run no hook, publish nothing: every candidate's verdict ends up in `trace`. */
+  dryRun?: boolean;
   /** Builds the context one engine receives (it may differ per engine, e.g. its own fit state). */
   context(engine: Engine, record: TraceRecorder): C;
   /** Collects this call's entries (the estimator's `engineTrace_`). */
@@ -36,13 +42,17 @@ export interface HookResult<V = unknown> {
   value: V;
 }
 
-/** State shared by the taps of one call: the entry being written and the reasons collected so far. */
+/** State shared by the taps of one call: the entry being written and what was collected so far. */
 interface Attempt {
   call: HookCall;
   entry: TraceEntry;
   reasons: DeclineReason[];
   /** Device losses met so far: the error to throw when no engine is left to take over. */
   faults: Error[];
+  /** Candidates that accepted but whose `shouldRun` passed the call on, with their reasons, in order. */
+  skipped: { spec: string; reason: string }[];
+  /** The second pass, over the skipped candidates, after nobody else ran the call. */
+  overrule?: Map<string, string>;
 }
 
 type AttemptHook = AsyncSeriesBailHook<[Attempt], HookResult | undefined>;
@@ -50,24 +60,28 @@ type AttemptFn = (attempt: Attempt) => Promise<HookResult | undefined>;
 
 const compiled = new Map<string, { generation: number; hook: AttemptHook }>();
 
-/** Hooks whose absence is not a refusal: the engine accepts with a neutral result. */
+/** Optional hooks whose absence is not a refusal: the engine runs them as the identity. */
 const DEFAULTS: Partial<Record<HookName, (ctx: unknown) => unknown>> = {
-  prepareFit: () => ({}),
+  prepareFit: () => undefined,
   postFit: (ctx) => (ctx as { fitResult?: unknown }).fitResult,
 };
 
 /**
- * Runs `call.hook` on the first engine that accepts it. Throws {@link EngineDeclinedError} listing every reason
- * when none does, or the `DeviceLostError` when a device loss left no engine to take over. An engine's own error
- * propagates (after being traced), since falling back would hide a bug; so does a result that breaks its contract
- * (as an `EngineContractError` naming the engine).
+ * Runs `call.hook` on the first engine that accepts it (and, where another candidate could take the call, finds it
+ * worth running). Throws {@link EngineDeclinedError} listing every reason when none does, or the `DeviceLostError`
+ * when a device loss left no engine to take over. An engine's own error propagates (after being traced), since
+ * falling back would hide a bug; so does a result that breaks its contract (an `EngineContractError` naming the
+ * engine), and an `EngineNotFoundError` for a candidate the call reached that is not installed.
  */
 export async function callHook<V>(call: HookCall): Promise<HookResult<V>> {
-  const reasons: DeclineReason[] = [];
-  const faults: Error[] = [];
-  const hook = hookFor(call.estimator, call.hook, call.candidates);
-  const result = await hook.promise({ call, entry: blankEntry(call, ""), reasons, faults });
-  if (!result) throw faults[faults.length - 1] ?? new EngineDeclinedError(call.estimator, call.hook, reasons);
+  const attempt: Attempt = { call, entry: blankEntry(call, ""), reasons: [], faults: [], skipped: [] };
+  let result = await hookFor(call.estimator, call.hook, call.candidates).promise(attempt);
+  if (!result && attempt.skipped.length > 0 && !call.dryRun) {
+    // Nobody else took the call: the skipped candidates run it after all, in order, their reasons recorded.
+    attempt.overrule = new Map(attempt.skipped.map((s) => [s.spec, s.reason]));
+    result = await hookFor(call.estimator, call.hook, [...attempt.overrule.keys()]).promise(attempt);
+  }
+  if (!result) throw attempt.faults[attempt.faults.length - 1] ?? new EngineDeclinedError(call.estimator, call.hook, attempt.reasons);
   return result as HookResult<V>;
 }
 
@@ -76,23 +90,36 @@ export function isDeviceLost(e: unknown): e is Error {
   return e instanceof Error && e.name === "DeviceLostError";
 }
 
-/**
- * One tap per candidate, in order. A name that is not registered or is blocked gets a tap that declines, so that
- * its entry appears where it was asked, and only if every engine before it declined.
- */
+/** One tap per candidate, in order; each finds (or imports) its engine only when the call reaches it. */
 function hookFor(estimator: EstimatorName, hookName: HookName, names: readonly string[]): AttemptHook {
   const key = `${estimator}.${hookName}:${names.join(",")}`;
   const cached = compiled.get(key);
   if (cached && cached.generation === registryGeneration()) return cached.hook;
   const hook: AttemptHook = new AsyncSeriesBailHook<[Attempt], HookResult | undefined>(["attempt"]);
   hook.intercept({ register: (tap) => ({ ...tap, fn: traced(tap.name, tap.fn as AttemptFn) }) });
-  for (const name of names) {
-    const engine = getEngine(name);
-    const unusable = !engine ? "not registered" : isBlocked(name) ? "blocked by blockEngine()" : undefined;
-    hook.tapPromise(name, async (attempt) => (unusable ? decline(attempt, name, unusable) : runEngine(engine!, attempt)));
-  }
+  names.forEach((spec, i) => {
+    const last = i === names.length - 1;
+    hook.tapPromise(spec, (attempt) => reach(spec, last, attempt));
+  });
   compiled.set(key, { generation: registryGeneration(), hook });
   return hook;
+}
+
+/** The candidate's turn: find or import its engine, skip it if it is blocked, else run it. */
+async function reach(spec: string, last: boolean, attempt: Attempt): Promise<HookResult | undefined> {
+  let engine = registeredEngine(spec);
+  if (!engine) {
+    if (attempt.call.noImport === spec) return decline(attempt, spec, "not registered");
+    try {
+      engine = await loadEngine(spec, attempt.reasons);
+    } catch (e) {
+      if (!attempt.call.dryRun) throw e;
+      return decline(attempt, spec, `not installed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    attempt.entry.engine = engine.name;
+  }
+  if (isBlocked(engine.name)) return decline(attempt, engine.name, "blocked by blockEngine()");
+  return runEngine(engine, spec, last, attempt);
 }
 
 /** Wraps a tap so each attempt is timed and traced whatever its outcome (tapable's `register` interceptor). */
@@ -103,9 +130,18 @@ function traced(engine: string, fn: AttemptFn): AttemptFn {
     const start = performance.now();
     try {
       const faultsBefore = attempt.faults.length;
+      const skippedBefore = attempt.skipped.length;
       const result = await fn(attempt);
-      entry.outcome = result !== undefined ? "ran" : attempt.faults.length > faultsBefore ? "fault" : "declined";
-      return result;
+      entry.outcome =
+        result !== undefined
+          ? "ran"
+          : attempt.faults.length > faultsBefore
+            ? "fault"
+            : attempt.skipped.length > skippedBefore
+              ? "skipped"
+              : "declined";
+      // A dry run goes on to the next candidate whatever this one said, so every verdict is collected.
+      return attempt.call.dryRun ? undefined : result;
     } catch (e) {
       entry.outcome = "error";
       entry.reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -113,7 +149,7 @@ function traced(engine: string, fn: AttemptFn): AttemptFn {
     } finally {
       entry.ms = performance.now() - start;
       attempt.call.trace(entry);
-      publish(entry);
+      if (!attempt.call.dryRun) publish(entry);
     }
   };
 }
@@ -125,21 +161,39 @@ function decline(attempt: Attempt, engine: string, reason: string): undefined {
   return undefined;
 }
 
-async function runEngine(engine: Engine, attempt: Attempt): Promise<HookResult | undefined> {
+async function runEngine(engine: Engine, spec: string, last: boolean, attempt: Attempt): Promise<HookResult | undefined> {
   const { call } = attempt;
   const hooks = engine.estimators[call.estimator] as Record<string, ((ctx: unknown) => unknown) | undefined> | undefined;
   if (!hooks) return decline(attempt, engine.name, `does not implement ${call.estimator}`);
   const ctx = call.context(engine, recorderFor(attempt.entry));
   try {
-    if (call.gate && hooks.accepts) {
-      const verdict = await hooks.accepts.call(hooks, ctx);
-      if (verdict !== true) return decline(attempt, engine.name, typeof verdict === "string" ? verdict : "accepts() returned false");
+    const overruled = attempt.overrule?.get(spec);
+    if (overruled !== undefined) {
+      attempt.entry.reason = `ran although shouldRun said: ${overruled} (no other engine took the call)`;
+    } else if (call.gate) {
+      if (hooks.accepts) {
+        const verdict = await hooks.accepts.call(hooks, ctx);
+        if (verdict !== true) return decline(attempt, engine.name, typeof verdict === "string" ? verdict : "accepts() returned false");
+      }
+      if (hooks.shouldRun && !last) {
+        const worth = await hooks.shouldRun.call(hooks, ctx);
+        if (worth !== true) {
+          const reason = typeof worth === "string" ? worth : "shouldRun() returned false";
+          attempt.entry.reason = reason;
+          attempt.skipped.push({ spec, reason });
+          return undefined;
+        }
+      }
     }
+    // In a dry run, passing the gates is the verdict: "would run" (traced as "ran"), and no hook is called.
+    if (call.dryRun) return { engine: engine.name, implementation: engine, value: undefined };
     const impl = hooks[call.hook] ?? DEFAULTS[call.hook];
     if (!impl) return decline(attempt, engine.name, `does not implement ${call.estimator}.${call.hook}`);
     const value = await impl.call(hooks, ctx);
-    if (value === undefined) return decline(attempt, engine.name, `${call.hook} returned undefined`);
-    const violation = contractViolation(ctx, value);
+    const violation =
+      value === undefined && call.hook !== "prepareFit"
+        ? "it returned undefined (an engine declines through accepts, shouldRun or NotSupportedByEngineError, never by returning nothing)"
+        : contractViolation(ctx, value);
     if (violation) {
       throw new EngineContractError(`Engine "${engine.name}" returned a malformed result from ${call.estimator}.${call.hook}: ${violation}.`);
     }

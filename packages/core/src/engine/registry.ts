@@ -105,13 +105,20 @@ function validateEngine(engine: Engine): void {
   if (typeof engine.estimators !== "object" || engine.estimators === null) {
     throw new EngineValidationError(`${label}: estimators must be an object.`);
   }
-  for (const [estimator, hooks] of Object.entries(engine.estimators as Record<string, unknown>)) {
+  const tables = Object.entries(engine.estimators as Record<string, unknown>);
+  if (tables.length === 0) {
+    throw new EngineValidationError(`${label} implements no estimator: estimators must name at least one of ${Object.keys(HOOK_SPECS).join(", ")}.`);
+  }
+  for (const [estimator, hooks] of tables) {
     const spec = (HOOK_SPECS as Record<string, { required: readonly string[]; optional: readonly string[] }>)[estimator];
     if (!spec) {
       throw new EngineValidationError(
         `${label}: unknown estimator "${estimator}"${suggest(estimator, Object.keys(HOOK_SPECS))}. ` +
           `Known estimators: ${Object.keys(HOOK_SPECS).join(", ")}.`,
       );
+    }
+    if (typeof hooks !== "object" || hooks === null || Array.isArray(hooks)) {
+      throw new EngineValidationError(`${label}: estimators.${estimator} must be an object of hook functions, got ${hooks === null ? "null" : typeof hooks}.`);
     }
     const allowed = [...spec.required, ...spec.optional];
     const impl = hooks as Record<string, unknown>;

@@ -6,33 +6,33 @@ import type { DType, Matrix } from "../data/matrix.js";
 import type { DataMatrix, ResidentMatrix } from "../data/resident.js";
 
 /** Version of the engine API described in this file; engines declare the semver range they support in `coreApi`. */
-export const ENGINE_API_VERSION = "1.0.0";
+export const ENGINE_API_VERSION = "1.1.0";
 
 /** Hooks that run once per `fit`: `prepareFit` selects the engine, `fit` computes, `postFit` hands back host data. */
 export const LIFECYCLE_HOOKS = ["prepareFit", "fit", "postFit"] as const;
 
 /**
- * Per estimator: the hooks an engine must implement (`required`) and may implement (`optional`). `accepts` is
- * optional everywhere; without `prepareFit` an engine accepts every fit, without `postFit` its `fit` result must
- * already be the host model.
+ * Per estimator: the hooks an engine must implement (`required`) and may implement (`optional`). The gates
+ * `accepts` (can it run this call?) and `shouldRun` (is running it worth it?) are optional everywhere; without
+ * `prepareFit` an engine has no fit state, without `postFit` its `fit` result must already be the host model.
  */
 export const HOOK_SPECS = {
-  KMeans: { required: ["fit", "predict", "transform", "score"], optional: ["accepts", "prepareFit", "postFit"] },
+  KMeans: { required: ["fit", "predict", "transform", "score"], optional: ["accepts", "shouldRun", "prepareFit", "postFit"] },
   KNeighborsClassifier: {
     required: ["fit", "predict", "predictProba", "kneighbors"],
-    optional: ["accepts", "prepareFit", "postFit"],
+    optional: ["accepts", "shouldRun", "prepareFit", "postFit"],
   },
-  KNeighborsRegressor: { required: ["fit", "predict", "kneighbors"], optional: ["accepts", "prepareFit", "postFit"] },
-  NearestNeighbors: { required: ["fit", "kneighbors"], optional: ["accepts", "prepareFit", "postFit"] },
+  KNeighborsRegressor: { required: ["fit", "predict", "kneighbors"], optional: ["accepts", "shouldRun", "prepareFit", "postFit"] },
+  NearestNeighbors: { required: ["fit", "kneighbors"], optional: ["accepts", "shouldRun", "prepareFit", "postFit"] },
   StandardScaler: {
     required: ["fit", "transform", "inverseTransform"],
-    optional: ["accepts", "prepareFit", "postFit"],
+    optional: ["accepts", "shouldRun", "prepareFit", "postFit"],
   },
 } as const satisfies Record<string, { required: readonly string[]; optional: readonly string[] }>;
 
 /** Names of the estimators engines can implement. */
 export type EstimatorName = keyof typeof HOOK_SPECS;
-/** A hook an engine implements (not counting `accepts`, which is a gate rather than a hook). */
+/** A hook an engine implements (not counting the gates `accepts` and `shouldRun`). */
 export type HookName = "prepareFit" | "fit" | "postFit" | "predict" | "predictProba" | "transform" | "inverseTransform" | "kneighbors" | "score";
 
 /** Records what a hook call moved and converted; every number ends up in that call's trace entry. */
@@ -146,6 +146,7 @@ export interface KMeansModel {
 /** The KMeans hooks an engine implements (see {@link HOOK_SPECS} for which are required). */
 export interface KMeansHooks {
   accepts?(ctx: AcceptsContext<KMeansParamsResolved, KMeansModel>): true | string | Promise<true | string>;
+  shouldRun?(ctx: AcceptsContext<KMeansParamsResolved, KMeansModel>): true | string | Promise<true | string>;
   prepareFit?(ctx: FitContext<KMeansParamsResolved, KMeansFitExtra>): unknown;
   fit(ctx: FitContext<KMeansParamsResolved, KMeansFitExtra>): unknown;
   postFit?(ctx: FitContext<KMeansParamsResolved, KMeansFitExtra>): KMeansModel | Promise<KMeansModel>;
@@ -197,6 +198,7 @@ export interface KNeighborsContext extends ModelContext<NeighborsParamsResolved,
 }
 type NeighborsLifecycle = {
   accepts?(ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>): true | string | Promise<true | string>;
+  shouldRun?(ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>): true | string | Promise<true | string>;
   prepareFit?(ctx: FitContext<NeighborsParamsResolved, NeighborsFitExtra>): unknown;
   fit(ctx: FitContext<NeighborsParamsResolved, NeighborsFitExtra>): unknown;
   postFit?(ctx: FitContext<NeighborsParamsResolved, NeighborsFitExtra>): NeighborsModel | Promise<NeighborsModel>;
@@ -247,6 +249,7 @@ export interface StandardScalerModel {
 /** The StandardScaler hooks an engine implements. */
 export interface StandardScalerHooks {
   accepts?(ctx: AcceptsContext<StandardScalerParamsResolved, StandardScalerModel>): true | string | Promise<true | string>;
+  shouldRun?(ctx: AcceptsContext<StandardScalerParamsResolved, StandardScalerModel>): true | string | Promise<true | string>;
   prepareFit?(ctx: FitContext<StandardScalerParamsResolved, StandardScalerFitExtra>): unknown;
   fit(ctx: FitContext<StandardScalerParamsResolved, StandardScalerFitExtra>): unknown;
   /** Returns population mean and variance per column and the sample count; a `scale` it returns is ignored (core derives it). */

@@ -5,7 +5,7 @@
 import type { EstimatorName, HookName, TraceRecorder } from "./specs.js";
 
 /** What happened when one engine was asked to run one hook. */
-export type TraceOutcome = "ran" | "declined" | "fault" | "error";
+export type TraceOutcome = "ran" | "declined" | "skipped" | "fault" | "error";
 
 /** One hook call on one engine. */
 export interface TraceEntry {
@@ -17,7 +17,9 @@ export interface TraceEntry {
   /** The engine asked, or `"core"` for work core did itself on an engine's data (see the KMeans readback). */
   engine: string;
   /**
-   * `"ran"`; `"declined"` (see `reason`); `"fault"`: the engine's device was lost (`DeviceLostError`, in `reason`)
+   * `"ran"` (with a `reason` when it ran although its `shouldRun` had passed the call on); `"declined"` (see
+   * `reason`); `"skipped"`: the engine accepted but its `shouldRun` said running is not worth it (the reason) while
+   * another candidate could take the call; `"fault"`: the engine's device was lost (`DeviceLostError`, in `reason`)
    * and the next engine was asked; `"error"`: the hook threw, or returned a result that breaks its contract, and
    * the error propagated to the caller.
    */

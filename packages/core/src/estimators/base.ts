@@ -2,10 +2,19 @@
  * What every estimator shares: parameters, engine activation, the fit lifecycle (prepareFit -> fit -> postFit on
  * one engine) and dispatch of model hooks to the engine frozen at fit, with provenance recorded as it happens.
  */
-import { AbortError, EngineContractError, EngineDeclinedError, NotFittedError, type DeclineReason } from "../errors.js";
+import {
+  AbortError,
+  EngineContractError,
+  EngineDeclinedError,
+  NotFittedError,
+  TransferNotAllowedError,
+  ValidationError,
+  type DeclineReason,
+} from "../errors.js";
 import { checkConfig, currentChoice, type EngineConfig } from "../engine/config.js";
-import { callHook, isDeviceLost } from "../engine/dispatch.js";
-import { candidateNames, ensureEngines } from "../engine/resolve.js";
+import { callHook, isDeviceLost, type HookCall } from "../engine/dispatch.js";
+import { explainCall, type EngineExplanation } from "../engine/explain.js";
+import { candidateNames } from "../engine/resolve.js";
 import type { Engine, EstimatorName, HookContext, HookName, IterationInfo, TraceRecorder } from "../engine/specs.js";
 import type { TraceEntry } from "../engine/trace.js";
 import type { Matrix } from "../data/matrix.js";
@@ -94,7 +103,7 @@ export abstract class BaseEstimator<P extends object, M> {
    * that are not registered are imported from `@plugml/engine-<name>` at the next call. Returns `this` for
    * chaining.
    */
-  setComputationalEngine(engines: string | readonly string[], options: { fallback?: boolean } = {}): this {
+  setComputationalEngine(engines: string | readonly string[], options: Omit<EngineConfig, "engines"> = {}): this {
     const setting: EngineConfig = { engines: typeof engines === "string" ? [engines] : [...engines], ...options };
     checkConfig(setting, `${this.estimatorName}.setComputationalEngine`);
     this.engineSetting = setting;
@@ -138,28 +147,10 @@ export abstract class BaseEstimator<P extends object, M> {
     { signal }: { signal?: AbortSignal },
   ): Promise<{ fitted: Fitted<M>; trace: TraceEntry[] }> {
     throwIfAborted(signal);
-    const candidates = await this.candidates();
+    const candidates = this.candidates();
     const trace: TraceEntry[] = [];
-    const base = {
-      estimator: this.estimatorName,
-      params: this.engineParams(),
-      signal,
-      X,
-      nSamples: X.rows,
-      nFeatures: X.cols,
-      dtype: X.dtype,
-      extra,
-    };
     const step = <V>(hook: HookName, engines: readonly string[], more: object) =>
-      callHook<V>({
-        estimator: this.estimatorName,
-        method: "fit",
-        hook,
-        candidates: engines,
-        gate: hook === "prepareFit",
-        context: (_engine, record) => ({ ...base, ...more, hook, record, toHost: hostReader(record) }),
-        trace: (entry) => trace.push(entry),
-      });
+      callHook<V>(this.fitStep(hook, engines, X, extra, signal, more, (entry) => trace.push(entry)));
     let remaining = candidates;
     // A device lost in fit or postFit hands the fit on like a decline; it is thrown when no engine is left.
     let lost: Error | undefined;
@@ -215,27 +206,7 @@ export abstract class BaseEstimator<P extends object, M> {
     const fitted = this.requireFitted(method);
     const { signal, output = "host" } = options;
     throwIfAborted(signal);
-    const candidates = await this.candidates(fitted.engine);
-    const result = await callHook<V>({
-      estimator: this.estimatorName,
-      method,
-      hook,
-      candidates,
-      gate: true,
-      context: (engine, record): HookContext<P> => ({
-        estimator: this.estimatorName,
-        params: this.engineParams(),
-        signal,
-        model: fitted.model,
-        fitState: engine === fitted.implementation ? fitted.fitState : undefined,
-        output,
-        ...more,
-        hook,
-        record,
-        toHost: hostReader(record),
-      }) as HookContext<P>,
-      trace: (entry) => this.appendTrace(entry),
-    });
+    const result = await callHook<V>(this.modelCall(fitted, method, hook, more, signal, output, (entry) => this.appendTrace(entry)));
     throwIfAborted(signal);
     if (output === "host" && isResident(result.value)) {
       throw new EngineContractError(
@@ -247,14 +218,100 @@ export abstract class BaseEstimator<P extends object, M> {
   }
 
   /**
-   * The engines to ask, in order: `preferred` (the engine that fitted) first, then the current choice, whose
-   * engines are imported if need be. The preferred engine is never imported: if it was unregistered since the fit,
-   * it is traced as not registered and the others take over.
+   * Which engine a call would run on, and every candidate's verdict (accepted, declined, skipped by `shouldRun`,
+   * not installed, not registered, blocked) with its reason, in the trace's words, without running any compute
+   * hook: only the engines' `accepts` and `shouldRun` gates are asked (engines a call would reach are imported).
+   * `method` is `"fit"` (X required) or a model method such as `"predict"`; for a fitted estimator the frozen
+   * engine comes first, as in a real call. Per-call options (sample weights, signals) are not part of the question.
    */
-  private async candidates(preferred?: string): Promise<string[]> {
+  async explainEngine(method: string, X?: XInput): Promise<EngineExplanation> {
+    if (method === "fit") {
+      if (X === undefined) throw new ValidationError(`${this.estimatorName}.explainEngine: "fit" needs X.`);
+      const data = this.input(X, "explainEngine");
+      return explainCall(this.fitStep("prepareFit", this.candidates(), data, {}, undefined, {}, () => {}));
+    }
+    const hook = MODEL_HOOKS.find((h) => h === method);
+    const fitted = this.requireFitted("explainEngine");
+    if (!hook) {
+      throw new ValidationError(
+        `${this.estimatorName}.explainEngine: unknown method "${method}"; expected "fit" or one of ${MODEL_HOOKS.join(", ")}.`,
+      );
+    }
+    const data = X === undefined ? undefined : this.fittedInput(X, "explainEngine");
+    const more = { X: data, nNeighbors: (this.params as { nNeighbors?: number }).nNeighbors };
+    return explainCall(this.modelCall(fitted, method, hook, more, undefined, "host", () => {}));
+  }
+
+  /** One step of the fit lifecycle as a hook call. */
+  private fitStep(hook: HookName, engines: readonly string[], X: DataMatrix, extra: unknown, signal: AbortSignal | undefined, more: object, trace: (e: TraceEntry) => void): HookCall {
+    const base = { estimator: this.estimatorName, params: this.engineParams(), signal, X, nSamples: X.rows, nFeatures: X.cols, dtype: X.dtype, extra };
+    return {
+      estimator: this.estimatorName,
+      method: "fit",
+      hook,
+      candidates: engines,
+      gate: hook === "prepareFit",
+      context: (engine, record) => ({ ...base, ...more, hook, record, toHost: this.hostReader(record, engine, hook) }) as HookContext,
+      trace,
+    };
+  }
+
+  /** A model hook as a hook call: the fitting engine first, then the current choice. */
+  private modelCall(fitted: Fitted<M>, method: string, hook: HookName, more: object, signal: AbortSignal | undefined, output: "host" | "engine", trace: (e: TraceEntry) => void): HookCall {
+    return {
+      estimator: this.estimatorName,
+      method,
+      hook,
+      candidates: this.candidates(fitted.engine),
+      noImport: fitted.engine,
+      gate: true,
+      context: (engine, record): HookContext<P> =>
+        ({
+          estimator: this.estimatorName,
+          params: this.engineParams(),
+          signal,
+          model: fitted.model,
+          fitState: engine === fitted.implementation ? fitted.fitState : undefined,
+          output,
+          ...more,
+          hook,
+          record,
+          toHost: this.hostReader(record, engine, hook),
+        }) as HookContext<P>,
+      trace,
+    };
+  }
+
+  /**
+   * `ctx.toHost` for one engine: reads a resident matrix back, recording the bytes, unless it belongs to another
+   * engine and the transfer policy is `"error"`.
+   */
+  private hostReader(record: TraceRecorder, engine: Engine, hook: HookName): (X: DataMatrix) => Promise<Matrix> {
+    return async (X) => {
+      if (!isResident(X)) return X;
+      const bytes = X.rows * X.cols * bytesPerElement(X.dtype);
+      if (X.engine !== engine.name) this.checkTransfer(X, `${this.estimatorName}.${hook} on engine "${engine.name}"`, bytes);
+      const host = await X.read();
+      record.bytesFromDevice(bytes);
+      return host;
+    };
+  }
+
+  /** Throws when the transfer policy forbids moving `X` off its engine for `step`. */
+  protected checkTransfer(X: ResidentMatrix, step: string, bytes: number): void {
+    if (currentChoice(this.engineSetting).transfers !== "error") return;
+    throw new TransferNotAllowedError(
+      `${step} would read ${bytes} bytes of X back from engine "${X.engine}", and transfers: "error" forbids moving data between devices.`,
+    );
+  }
+
+  /**
+   * The engines to ask, in order: `preferred` (the engine that fitted) first, then the current choice. Each is
+   * imported only if a call reaches it, except the preferred engine, which is never imported: if it was
+   * unregistered since the fit, it is traced as not registered and the others take over.
+   */
+  private candidates(preferred?: string): string[] {
     const names = candidateNames(currentChoice(this.engineSetting));
-    const loading = ensureEngines(names);
-    if (loading) await loading;
     return preferred === undefined ? names : [...new Set([preferred, ...names])];
   }
 
@@ -263,6 +320,9 @@ export abstract class BaseEstimator<P extends object, M> {
     if (this.engineTrace_.length > 2 * TRACE_LIMIT) this.engineTrace_.splice(0, this.engineTrace_.length - TRACE_LIMIT);
   }
 }
+
+/** Methods whose engine `explainEngine` can tell besides "fit" (each is the hook of the same name). */
+const MODEL_HOOKS = ["predict", "predictProba", "transform", "inverseTransform", "kneighbors", "score"] as const satisfies readonly HookName[];
 
 /** Throws the `AbortError` every computing method rejects with once its signal is aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -283,11 +343,3 @@ function declines(trace: TraceEntry[]): DeclineReason[] {
   return trace.filter((e) => e.outcome === "declined").map((e) => ({ engine: e.engine, reason: e.reason ?? "" }));
 }
 
-function hostReader(record: TraceRecorder): (X: DataMatrix) => Promise<Matrix> {
-  return async (X) => {
-    if (!isResident(X)) return X;
-    const host = await X.read();
-    record.bytesFromDevice(X.rows * X.cols * bytesPerElement(X.dtype));
-    return host;
-  };
-}

@@ -155,6 +155,7 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
       return { centers, warnings: ignored };
     }
     const start = performance.now();
+    if (isResident(data)) this.checkTransfer(data, `KMeans.fit (${init} initialisation in core)`, data.rows * data.cols * bytesPerElement(data.dtype));
     const X = isResident(data) ? await data.read() : data;
     const rng = checkRandomState(randomState);
     const centers: Matrix[] = [];
