@@ -9,6 +9,8 @@ export interface KMeansCase {
   init: number[][];
   /** null: unweighted. */
   sampleWeight: number[] | null;
+  /** Other data to score, so that a score ignoring X is caught (with `expected.scoreOnScoreX`). */
+  scoreX?: number[][];
   expected: {
     clusterCenters: number[][];
     labels: number[];
@@ -16,7 +18,25 @@ export interface KMeansCase {
     nIter: number;
     predictOnX: number[];
     transformFirst5: number[][];
+    scoreOnScoreX?: number;
   };
+}
+
+/**
+ * Several initialisations (`nInit` runs): scikit-learn runs each and keeps the one with the lowest inertia, the
+ * earlier one on ties. The kit hands `initSets` to the engine as the runs' initial centers.
+ */
+export interface KMeansNInitCase {
+  name: string;
+  estimator: "KMeans";
+  kind: "nInit";
+  params: { nClusters: number; maxIter: number; tol: number };
+  X: number[][];
+  initSets: number[][][];
+  /** Index of the run scikit-learn kept, and every run's inertia. */
+  best: number;
+  runInertia: number[];
+  expected: { clusterCenters: number[][]; labels: number[]; inertia: number; nIter: number };
 }
 
 /** A StandardScaler reference case. */
@@ -46,6 +66,8 @@ export interface NeighborsCase {
   Xtrain: number[][];
   Xquery: number[][];
   expected: { distances: number[][]; indices: number[][] };
+  /** `kneighbors(Xquery, { nNeighbors })` with a k other than the fitted one. */
+  perCall?: { nNeighbors: number; distances: number[][]; indices: number[][] };
 }
 
 /** A KNeighborsRegressor reference case. */
@@ -60,7 +82,7 @@ export interface RegressorCase {
 }
 
 /** Any reference case; `estimator` tells which. */
-export type ReferenceCase = KMeansCase | ScalerCase | ClassifierCase | NeighborsCase | RegressorCase;
+export type ReferenceCase = KMeansCase | KMeansNInitCase | ScalerCase | ClassifierCase | NeighborsCase | RegressorCase;
 
 /** The shipped reference results: how they were generated, and the cases. */
 export interface ReferenceData {

@@ -3,7 +3,7 @@
  * third-party engine proves itself with the same checks and the same scikit-learn reference results.
  */
 import { Matrix, type DType } from "../data/matrix.js";
-import { registerEngine, getEngine } from "../engine/registry.js";
+import { registerEngine, getEngine, unregisterEngine } from "../engine/registry.js";
 import { HOOK_SPECS, type Engine, type EstimatorName } from "../engine/specs.js";
 import { KMeans } from "../estimators/kmeans.js";
 import { KNeighborsClassifier } from "../estimators/kneighbors-classifier.js";
@@ -11,7 +11,8 @@ import { KNeighborsRegressor } from "../estimators/kneighbors-regressor.js";
 import { NearestNeighbors } from "../estimators/nearest-neighbors.js";
 import { StandardScaler } from "../estimators/standard-scaler.js";
 import { assertAllClose, assertClose, assertEqual } from "./assert.js";
-import type { ClassifierCase, KMeansCase, NeighborsCase, ReferenceCase, RegressorCase, ScalerCase } from "./reference-types.js";
+import type { KMeansHooks } from "../engine/specs.js";
+import type { ClassifierCase, KMeansCase, KMeansNInitCase, NeighborsCase, ReferenceCase, RegressorCase, ScalerCase } from "./reference-types.js";
 import { sklearnReference } from "./sklearn-reference.js";
 
 /** The parts of a test framework the kit needs (jest's and vitest's globals fit). */
@@ -154,7 +155,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   async function referenceTest(c: ReferenceCase): Promise<void> {
     switch (c.estimator) {
       case "KMeans":
-        return kmeansCase(c);
+        return "kind" in c ? kmeansNInitCase(c) : kmeansCase(c);
       case "StandardScaler":
         return scalerCase(c);
       case "KNeighborsClassifier":
@@ -180,7 +181,43 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     const first5 = m(c.X.slice(0, 5));
     assertAllClose((await km.transform(first5)).toArray(), c.expected.transformFirst5, rtol, "transform(X[:5])");
     assertClose(await km.score(X, undefined, { sampleWeight }), -c.expected.inertia, rtol, "score(X)");
+    if (c.scoreX) assertClose(await km.score(m(c.scoreX)), c.expected.scoreOnScoreX!, rtol, "score of other data");
     ranOn(km, "KMeans.score");
+  }
+
+  /**
+   * nInit runs from scikit-learn's initial centers: the engine under test runs behind a wrapper that hands it the
+   * case's center sets in place of core's draws, so the run it keeps can be compared with scikit-learn's choice.
+   */
+  async function kmeansNInitCase(c: KMeansNInitCase): Promise<void> {
+    ensure();
+    const inner = getEngine(name)!;
+    const hooks = inner.estimators.KMeans!;
+    type Ctx = Parameters<KMeansHooks["fit"]>[0];
+    const runs = () => c.initSets.map((set) => m(set));
+    const withRuns = (ctx: Ctx): Ctx => ({ ...ctx, extra: { ...ctx.extra, initialCenters: runs() } });
+    const wrapped: KMeansHooks = {
+      predict: (ctx) => hooks.predict.call(hooks, ctx),
+      transform: (ctx) => hooks.transform.call(hooks, ctx),
+      score: (ctx) => hooks.score.call(hooks, ctx),
+      fit: (ctx) => hooks.fit.call(hooks, withRuns(ctx)),
+    };
+    if (hooks.accepts) wrapped.accepts = (ctx) => hooks.accepts!.call(hooks, ctx);
+    if (hooks.prepareFit) wrapped.prepareFit = (ctx) => hooks.prepareFit!.call(hooks, withRuns(ctx));
+    if (hooks.postFit) wrapped.postFit = (ctx) => hooks.postFit!.call(hooks, withRuns(ctx));
+    const wrapperName = `${name}-kit-ninit`;
+    registerEngine({ name: wrapperName, version: inner.version, coreApi: inner.coreApi, estimators: { KMeans: wrapped } });
+    try {
+      const km = new KMeans({ ...c.params, init: "random", nInit: c.initSets.length, randomState: 0 });
+      await km.setComputationalEngine(wrapperName, { fallback: false }).fit(m(c.X));
+      const what = `the run kept among ${c.initSets.length} (scikit-learn keeps run ${c.best}, inertias ${c.runInertia.join(", ")})`;
+      assertClose(km.inertia_, c.expected.inertia, rtol, `inertia_ of ${what}`);
+      assertAllClose(km.clusterCenters_.toArray(), c.expected.clusterCenters, rtol, `clusterCenters_ of ${what}`);
+      assertEqual(Array.from(km.labels_), c.expected.labels, `labels_ of ${what}`);
+      assertEqual(km.nIter_, c.expected.nIter, `nIter_ of ${what}`);
+    } finally {
+      await unregisterEngine(wrapperName);
+    }
   }
 
   async function scalerCase(c: ScalerCase): Promise<void> {
@@ -214,6 +251,12 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     ranOn(nn, "NearestNeighbors.kneighbors");
     assertEqual(indices.toArray(), c.expected.indices, "indices");
     assertAllClose(distances.toArray(), c.expected.distances, rtol, "distances");
+    if (c.perCall) {
+      const k = c.perCall.nNeighbors;
+      const per = await nn.kneighbors(m(c.Xquery), { nNeighbors: k });
+      assertEqual(per.indices.toArray(), c.perCall.indices, `indices with a per-call nNeighbors=${k}`);
+      assertAllClose(per.distances.toArray(), c.perCall.distances, rtol, `distances with a per-call nNeighbors=${k}`);
+    }
   }
 
   async function regressorCase(c: RegressorCase): Promise<void> {
