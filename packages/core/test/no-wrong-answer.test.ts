@@ -315,3 +315,19 @@ describe("k-means++ initialisation can be cancelled and does not block the event
     expect(() => km.labels_).toThrow("not fitted");
   });
 });
+
+describe("StandardScaler near float64's maximum", () => {
+  it("a variance beyond float64 still gives the representable standard deviation as scale", async () => {
+    const scaler = await new StandardScaler().fit([[1.5e308], [-1.5e308], [1.5e308], [-1.5e308]]);
+    expect(scaler.mean_![0]).toBe(0);
+    expect(scaler.var_![0]).toBe(Infinity);
+    expect(scaler.scale_![0]).toBe(1.5e308);
+    expect(Array.from((await scaler.transform([[1.5e308], [-0.75e308]])).data)).toEqual([1, -0.5]);
+  });
+
+  it("the constant-column guard does not overflow: a spread column near the maximum is scaled, not left alone", async () => {
+    const scaler = await new StandardScaler().fit([[1e308], [5e307]]);
+    expect(scaler.scale_![0]).toBeCloseTo(2.5e307, -295);
+    expect(Array.from((await scaler.transform([[1e308], [5e307]])).data)).toEqual([1, -1].map((v) => expect.closeTo(v, 12)));
+  });
+});

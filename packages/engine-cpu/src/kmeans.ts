@@ -1,65 +1,144 @@
 /**
  * KMeans hooks of the CPU engine: Lloyd's loop, one run per initialisation, on the fast path when the engine has a
  * kernel runtime and on the pure-TypeScript kernels otherwise.
+ *
+ * Range: every hook runs on the data (and centers) times the power of two `rangeScale` picks for squared
+ * distances, which is exact and leaves labels unchanged, and unscales what it returns (centers, distances, inertia),
+ * so float64 data up to its largest finite values gives finite, right centers and an inertia that is Infinity only
+ * when the true one exceeds float64. Weights are scaled to a sum just under 1 the same way (see {@link weightScale}). Data no
+ * single scaling fits (float64 magnitudes both above about 2^450 and below about 2^-450) is predicted, transformed
+ * and scored by the full-range kernels; fitting it is declined.
  */
-import { Matrix, type KMeansHooks, type KMeansModel } from "@plugml/core";
+import { Matrix, NotSupportedByEngineError, type KMeansHooks, type KMeansModel } from "@plugml/core";
+import { Pacer, drive } from "./cancel.js";
 import { fastLloyd, fastNearestCenters } from "./fast/lloyd.js";
 import { runtimeFor, type FastPath } from "./fast/runtime.js";
-import { nearestCenters } from "./kernels/argmin.js";
-import { inertia, lloyd, type LloydResult } from "./kernels/lloyd.js";
-import { euclidean } from "./kernels/metrics.js";
-import { meanFeatureVariance } from "./kernels/stats.js";
+import { assignNearestSteps, centerDistancesSteps, wideAssignSteps } from "./kernels/argmin.js";
+import { assignAndSumSteps, inertiaOfDistances, inertiaSteps, lloydSteps, type LloydArgs, type LloydResult } from "./kernels/lloyd.js";
+import { exponentOf, ldexp, magnitudes, rangeScale, scaledData, scaledMatrix } from "./kernels/range.js";
+import { meanFeatureVarianceSteps } from "./kernels/stats.js";
+
+/** The exponent bringing `X` and `centers` into range for squared distances, or undefined when none does. */
+function dataScale(X: Matrix, centers: readonly Matrix[]): number | undefined {
+  return rangeScale(magnitudes(X.data, ...centers.map((c) => c.data)), 2, X.cols);
+}
+
+/**
+ * The exponent that brings the sum of the weights to [1/2, 1), so that a weighted sum of squared distances is at
+ * most the largest of them and can overflow only where the data's range already says it may. Exact, and without
+ * effect on labels and centers (weighted means), so the hooks apply it whatever the weights.
+ */
+function weightScale(sampleWeight: Float64Array): number {
+  const heaviest = exponentOf(magnitudes(sampleWeight).max);
+  let total = 0;
+  for (let i = 0; i < sampleWeight.length; i++) total += ldexp(sampleWeight[i], -heaviest);
+  return Math.min(1000, Math.max(-1000, -(heaviest + exponentOf(total) + 1)));
+}
+
+/** Lloyd from `initCenters` on the pure-TypeScript kernels, one assignment pass at a time. */
+async function lloydDriven(args: LloydArgs, signal: AbortSignal | undefined, pacer: Pacer): Promise<LloydResult> {
+  const steps = lloydSteps(args);
+  let step = steps.next();
+  while (!step.done) {
+    const { centers, labels, accumulate } = step.value;
+    step = steps.next(await drive(assignAndSumSteps(args.X, args.sampleWeight, centers, labels, accumulate), signal, pacer));
+  }
+  return step.value;
+}
 
 /** The KMeans hooks, on the fast path where it has a runtime and the call is big enough. */
 export function kmeansHooks(fast: FastPath): KMeansHooks {
-  const labelsOf = (X: Matrix, centers: Matrix) => {
+  /** Labels of `X` against `centers`, both already in range. */
+  const labelsOf = (X: Matrix, centers: Matrix, signal: AbortSignal | undefined, pacer: Pacer) => {
     const runtime = runtimeFor(fast, X.rows * centers.rows * X.cols);
-    return runtime ? fastNearestCenters(runtime, X, centers) : Promise.resolve(nearestCenters(X, centers).labels);
+    if (runtime) return fastNearestCenters(runtime, X, centers, signal);
+    const labels = new Int32Array(X.rows);
+    return drive(assignNearestSteps(X, centers, labels), signal, pacer).then(() => labels);
   };
 
   return {
     async fit(ctx): Promise<KMeansModel> {
-      const X = await ctx.toHost(ctx.X);
+      const X0 = await ctx.toHost(ctx.X);
       const { sampleWeight, initialCenters, iterations } = ctx.extra;
+      const scale = dataScale(X0, initialCenters);
+      if (scale === undefined) {
+        throw new NotSupportedByEngineError(
+          "KMeans.fit: the float64 data spans more magnitudes than squared distances can hold under one scaling (values both above about 2^450 and below about 2^-450); the CPU engine declines rather than lose the small ones.",
+        );
+      }
+      const pacer = new Pacer(ctx.signal);
+      const X = scaledMatrix(X0, scale);
+      const inits = initialCenters.map((c) => scaledMatrix(c, scale));
+      const wScale = weightScale(sampleWeight);
       const args = {
         X,
-        sampleWeight,
+        sampleWeight: scaledData(sampleWeight, wScale),
         maxIter: ctx.params.maxIter,
         // As scikit-learn's _tolerance: a tolerance of 0 is 0, without a pass over the data for the variances.
-        tolAbs: ctx.params.tol === 0 ? 0 : ctx.params.tol * meanFeatureVariance(X),
-        onIteration: iterations.reportIteration.bind(iterations),
+        tolAbs: ctx.params.tol === 0 ? 0 : ctx.params.tol * (await drive(meanFeatureVarianceSteps(X), ctx.signal, pacer)),
+        // Shifts are reported in the data's own units.
+        onIteration: (info: { iteration: number; centerShift: number; converged: boolean }) =>
+          iterations.reportIteration({ ...info, centerShift: ldexp(info.centerShift, -2 * scale) }),
       };
       let best: LloydResult | undefined;
-      const runtime = runtimeFor(fast, X.rows * initialCenters[0].rows * X.cols);
-      if (runtime) best = await fastLloyd(runtime, args, initialCenters);
+      const runtime = runtimeFor(fast, X.rows * inits[0].rows * X.cols);
+      if (runtime) best = await fastLloyd(runtime, args, inits, ctx.signal);
       else {
-        for (const initCenters of initialCenters) {
-          const run = lloyd(X, sampleWeight, initCenters, args.maxIter, args.tolAbs, args.onIteration);
+        for (const initCenters of inits) {
+          const run = await lloydDriven({ ...args, initCenters }, ctx.signal, pacer);
           // Strictly lower, as scikit-learn: on ties the earlier initialisation is kept.
           if (!best || run.inertia < best.inertia) best = run;
         }
       }
-      return { clusterCenters: best!.centers, labels: best!.labels, inertia: best!.inertia, nIter: best!.nIter };
+      return {
+        clusterCenters: scaledMatrix(best!.centers, -scale),
+        labels: best!.labels,
+        inertia: ldexp(best!.inertia, -2 * scale - wScale),
+        nIter: best!.nIter,
+      };
     },
 
     async predict(ctx) {
-      return labelsOf(await ctx.toHost(ctx.X), ctx.model.clusterCenters);
+      const X = await ctx.toHost(ctx.X);
+      const centers = ctx.model.clusterCenters;
+      const pacer = new Pacer(ctx.signal);
+      const scale = dataScale(X, [centers]);
+      if (scale !== undefined) return labelsOf(scaledMatrix(X, scale), scaledMatrix(centers, scale), ctx.signal, pacer);
+      const labels = new Int32Array(X.rows);
+      await drive(wideAssignSteps(X, centers, labels), ctx.signal, pacer);
+      return labels;
     },
 
     async transform(ctx) {
       const X = await ctx.toHost(ctx.X);
       const C = ctx.model.clusterCenters;
       const out = Matrix.zeros(X.rows, C.rows, X.dtype);
-      for (let i = 0; i < X.rows; i++) {
-        for (let c = 0; c < C.rows; c++) out.data[i * C.rows + c] = euclidean(X.data, i * X.cols, C.data, c * C.cols, X.cols);
-      }
+      const scale = dataScale(X, [C]);
+      const steps =
+        scale === undefined
+          ? centerDistancesSteps(X, C, out.data, 1, true)
+          : centerDistancesSteps(scaledMatrix(X, scale), scaledMatrix(C, scale), out.data, 2 ** -scale, false);
+      await drive(steps, ctx.signal);
       return out;
     },
 
     async score(ctx) {
       const X = await ctx.toHost(ctx.X);
       const centers = ctx.model.clusterCenters;
-      return -inertia(X, ctx.sampleWeight, centers, await labelsOf(X, centers));
+      const pacer = new Pacer(ctx.signal);
+      const scale = dataScale(X, [centers]);
+      if (scale === undefined) {
+        const labels = new Int32Array(X.rows);
+        const distances = new Float64Array(X.rows);
+        await drive(wideAssignSteps(X, centers, labels, distances), ctx.signal, pacer);
+        return -inertiaOfDistances(distances, ctx.sampleWeight);
+      }
+      const Xs = scaledMatrix(X, scale);
+      const Cs = scaledMatrix(centers, scale);
+      const wScale = weightScale(ctx.sampleWeight);
+      const weights = scaledData(ctx.sampleWeight, wScale);
+      const labels = await labelsOf(Xs, Cs, ctx.signal, pacer);
+      return -ldexp(await drive(inertiaSteps(Xs, weights, Cs, labels), ctx.signal, pacer), -2 * scale - wScale);
     },
   };
 }

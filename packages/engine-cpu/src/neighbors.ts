@@ -13,10 +13,11 @@ import {
   type NeighborsParamsResolved,
   type DataMatrix,
 } from "@plugml/core";
+import { drive } from "./cancel.js";
 import { fastKNearest, fastMetric } from "./fast/knn.js";
 import { runtimeFor, type FastPath } from "./fast/runtime.js";
 import { resolveMetric } from "./kernels/metrics.js";
-import { kNearest } from "./kernels/neighbors.js";
+import { kNearestSteps } from "./kernels/neighbors.js";
 import { argmaxRows, classVotes, regressionMean } from "./kernels/vote.js";
 
 type NeighborsContext = ModelContext<NeighborsParamsResolved, NeighborsModel> & { X?: DataMatrix; nNeighbors?: number };
@@ -31,8 +32,8 @@ function searcher(fast: FastPath) {
     const runtime = runtimeFor(fast, queries.rows * train.rows * train.cols);
     const found =
       runtime && fastMetric(spec)
-        ? await fastKNearest(runtime, queries, train, k, spec, { skipSelf, workingMemory: fast.workingMemory })
-        : kNearest(queries, train, k, spec, { skipSelf });
+        ? await fastKNearest(runtime, queries, train, k, spec, { skipSelf, workingMemory: fast.workingMemory, signal: ctx.signal })
+        : await drive(kNearestSteps(queries, train, k, spec, { skipSelf }), ctx.signal);
     return { k, rows: queries.rows, ...found };
   };
 }

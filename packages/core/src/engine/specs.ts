@@ -246,14 +246,20 @@ export interface StandardScalerModel {
   /** Number of samples, or the sum of the sample weights when weights were given. */
   nSamplesSeen: number;
 }
+/** What a StandardScaler engine's `postFit` returns: the model without `scale`, or with it (see `postFit`). */
+export type StandardScalerStats = Omit<StandardScalerModel, "scale"> & { scale?: Float64Array };
 /** The StandardScaler hooks an engine implements. */
 export interface StandardScalerHooks {
   accepts?(ctx: AcceptsContext<StandardScalerParamsResolved, StandardScalerModel>): true | string | Promise<true | string>;
   shouldRun?(ctx: AcceptsContext<StandardScalerParamsResolved, StandardScalerModel>): true | string | Promise<true | string>;
   prepareFit?(ctx: FitContext<StandardScalerParamsResolved, StandardScalerFitExtra>): unknown;
   fit(ctx: FitContext<StandardScalerParamsResolved, StandardScalerFitExtra>): unknown;
-  /** Returns population mean and variance per column and the sample count; a `scale` it returns is ignored (core derives it). */
-  postFit?(ctx: FitContext<StandardScalerParamsResolved, StandardScalerFitExtra>): Omit<StandardScalerModel, "scale"> | Promise<Omit<StandardScalerModel, "scale">>;
+  /**
+   * Returns population mean and variance per column and the sample count. Core derives `scale` from `var`; a
+   * `scale` the engine returns is used only for columns whose `var` overflowed to Infinity while the standard
+   * deviation is finite (values near float64's maximum).
+   */
+  postFit?(ctx: FitContext<StandardScalerParamsResolved, StandardScalerFitExtra>): StandardScalerStats | Promise<StandardScalerStats>;
   /** (X - mean) / scale, honouring withMean / withStd; X's dtype. */
   transform(ctx: ModelContext<StandardScalerParamsResolved, StandardScalerModel> & { X: DataMatrix }): DataMatrix | undefined | Promise<DataMatrix | undefined>;
   inverseTransform(ctx: ModelContext<StandardScalerParamsResolved, StandardScalerModel> & { X: DataMatrix }): DataMatrix | undefined | Promise<DataMatrix | undefined>;

@@ -1,5 +1,5 @@
 /** KMeans: Lloyd's algorithm with scikit-learn 1.2 semantics, computed by whichever engine accepts it. */
-import { Matrix } from "../data/matrix.js";
+import { Matrix, type DType } from "../data/matrix.js";
 import { bytesPerElement, isResident, type DataMatrix } from "../data/resident.js";
 import type { KMeansFitExtra, KMeansModel, KMeansParamsResolved } from "../engine/specs.js";
 import { coreEntry, type TraceEntry } from "../engine/trace.js";
@@ -88,7 +88,7 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
     if (nClusters > data.rows) {
       throw new ValidationError(`KMeans.fit: nClusters=${nClusters} must be <= the number of samples (${data.rows}).`);
     }
-    const weights = scaledWeights(checkSampleWeight(options.sampleWeight, data.rows, { estimator: "KMeans.fit", argument: "sampleWeight" }));
+    const weights = scaledWeights(checkSampleWeight(options.sampleWeight, data.rows, { estimator: "KMeans.fit", argument: "sampleWeight" }), data.dtype);
     // Before initialisation, which can be costly and reads a resident X back.
     throwIfAborted(options.signal);
     const init = await this.initialCenters(data, options.signal);
@@ -134,7 +134,7 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
   /** Opposite of the (weighted) inertia of X against the fitted centers; higher is better. */
   async score(X: XInput, _y?: unknown, options: { sampleWeight?: FitOptions["sampleWeight"]; signal?: AbortSignal } = {}): Promise<number> {
     const data = this.fittedInput(X, "score");
-    const weights = scaledWeights(checkSampleWeight(options.sampleWeight, data.rows, { estimator: "KMeans.score", argument: "sampleWeight" }));
+    const weights = scaledWeights(checkSampleWeight(options.sampleWeight, data.rows, { estimator: "KMeans.score", argument: "sampleWeight" }), data.dtype);
     const score = await this.runModelHook<number>("score", "score", { X: data, sampleWeight: weights.values }, options);
     return score * weights.factor;
   }
@@ -177,12 +177,15 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
  * weights (exactly: a power of two changes no rounding) and weighted sums cannot overflow for weights up to
  * float64's maximum; core multiplies the inertia back.
  */
-function scaledWeights(weights: Float64Array): { values: Float64Array; factor: number } {
+function scaledWeights(weights: Float64Array, dtype: DType): { values: Float64Array; factor: number } {
   let max = 0;
   for (const w of weights) max = Math.max(max, w);
   const factor = 2 ** Math.floor(Math.log2(max));
-  if (factor === 1) return { values: weights, factor };
-  return { values: weights.map((w) => w / factor), factor };
+  // scikit-learn casts the weights to X's dtype (`_check_sample_weight(dtype=X.dtype)`); after the scaling, so that
+  // weights beyond float32's range still count (a power of two commutes with the rounding).
+  const round = dtype === "float32" ? Math.fround : (w: number) => w;
+  if (factor === 1 && dtype === "float64") return { values: weights, factor };
+  return { values: weights.map((w) => round(w / factor)), factor };
 }
 
 /** scikit-learn's ConvergenceWarning when fewer distinct clusters than asked were found (duplicate points). */

@@ -74,7 +74,7 @@ export class StandardScaler extends BaseEstimator<StandardScalerParams, Standard
     const extra: StandardScalerFitExtra = { sampleWeight };
     const { fitted, trace } = await this.runFit(data, extra, options);
     const stats = fitted.model;
-    const scale = scaleFromVariance(stats.var, stats.mean, stats.nSamplesSeen);
+    const scale = scaleFromVariance(stats.var, stats.mean, stats.nSamplesSeen, (stats as { scale?: Float64Array }).scale);
     this.commitFit({ ...fitted, model: { ...stats, scale } }, trace);
     return this;
   }
@@ -108,12 +108,20 @@ export class StandardScaler extends BaseEstimator<StandardScalerParams, Standard
 
 /**
  * Standard deviations with scikit-learn's guard: a column whose variance is within rounding error of zero
- * (`_is_constant_feature`) gets scale 1, so transform leaves it centred instead of dividing by ~0.
+ * (`_is_constant_feature`) gets scale 1, so transform leaves it centred instead of dividing by ~0. The guard is
+ * evaluated on the column scaled by a power of two (exact), so it cannot overflow for values near float64's maximum;
+ * where the variance itself overflowed, the engine's standard deviation (`std`, when it gives one) is used.
  */
-function scaleFromVariance(variance: Float64Array, mean: Float64Array, n: number): Float64Array {
+function scaleFromVariance(variance: Float64Array, mean: Float64Array, n: number, std?: Float64Array): Float64Array {
   const eps = Number.EPSILON;
   return variance.map((v, j) => {
-    const bound = n * eps * v + (n * mean[j] * eps) ** 2;
-    return v <= bound ? 1 : Math.sqrt(v);
+    const sd = Number.isFinite(v) ? Math.sqrt(v) : (std?.[j] ?? Infinity);
+    const big = Math.max(sd, Math.abs(mean[j]));
+    if (big === 0) return 1;
+    if (!Number.isFinite(big)) return sd;
+    const s = 2 ** -Math.floor(Math.log2(big));
+    const scaled = Number.isFinite(v) ? v * s * s : (sd * s) ** 2;
+    const bound = n * eps * scaled + (n * mean[j] * s * eps) ** 2;
+    return scaled <= bound ? 1 : sd;
   });
 }

@@ -4,6 +4,7 @@
  * contiguous values).
  */
 import type { DType, FloatArray, Matrix } from "@plugml/core";
+import { exponentOf } from "../kernels/range.js";
 
 /**
  * The dtype a kernel computes `a` against `b` in: theirs when they agree, float64 otherwise, as the pure-TypeScript
@@ -19,12 +20,15 @@ export function rowBlocksLength(rows: number, cols: number, blockRows: number): 
   return Math.ceil(rows / blockRows) * blockRows * cols;
 }
 
-/** Writes `src` (rows x cols, row-major) as blocks of `blockRows` rows laid out `[block][col][row]`, zero-padded. */
-export function packRowBlocks(src: FloatArray, rows: number, cols: number, blockRows: number, out: FloatArray): void {
+/**
+ * Writes `src` (rows x cols, row-major) times `scale` (a power of two) as blocks of `blockRows` rows laid out
+ * `[block][col][row]`, zero-padded.
+ */
+export function packRowBlocks(src: FloatArray, rows: number, cols: number, blockRows: number, out: FloatArray, scale = 1): void {
   out.fill(0);
   for (let i = 0; i < rows; i++) {
     const base = (i - (i % blockRows)) * cols + (i % blockRows);
-    for (let f = 0; f < cols; f++) out[base + f * blockRows] = src[i * cols + f];
+    for (let f = 0; f < cols; f++) out[base + f * blockRows] = src[i * cols + f] * scale;
   }
 }
 
@@ -34,16 +38,16 @@ export function panelCount(rows: number, width: number): number {
 }
 
 /**
- * Writes `src` (rows x cols, row-major) as panels of `width` rows laid out `[panel][col][row]`; the missing rows of
- * the last panel are filled with `pad`.
+ * Writes `src` (rows x cols, row-major) times `scale` (a power of two) as panels of `width` rows laid out
+ * `[panel][col][row]`; the missing rows of the last panel are filled with `pad`.
  */
-export function packPanels(src: FloatArray, rows: number, cols: number, width: number, pad: number, out: FloatArray): void {
+export function packPanels(src: FloatArray, rows: number, cols: number, width: number, pad: number, out: FloatArray, scale = 1): void {
   const panels = panelCount(rows, width);
   for (let p = 0; p < panels; p++) {
     for (let j = 0; j < width; j++) {
       const i = p * width + j;
       const base = p * cols * width + j;
-      if (i < rows) for (let f = 0; f < cols; f++) out[base + f * width] = src[i * cols + f];
+      if (i < rows) for (let f = 0; f < cols; f++) out[base + f * width] = src[i * cols + f] * scale;
       else for (let f = 0; f < cols; f++) out[base + f * width] = pad;
     }
   }
@@ -58,4 +62,17 @@ export function squaredNorms(src: FloatArray, rows: number, cols: number): Float
     out[i] = s;
   }
   return out;
+}
+
+/**
+ * Exponent of the power of two a float32 filter (the kernels' approximate distances, computed in the flavor's
+ * precision) runs at: 0 for data whose largest magnitude lies within 2^+-40, where norms, dot products and their
+ * error bounds stay well inside float32's range for any practical number of features; otherwise the exponent that
+ * brings the largest magnitude to [2^19, 2^20). Values scaled below float32's normal range only blur the filter by
+ * amounts its absolute slack covers. The exact distances the filter defers to are float64 on the unscaled data.
+ */
+export function filterShift(max: number): number {
+  if (max === 0) return 0;
+  const e = exponentOf(max);
+  return e >= -40 && e <= 40 ? 0 : 19 - e;
 }

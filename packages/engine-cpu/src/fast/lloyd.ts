@@ -2,11 +2,17 @@
  * KMeans on the fast path: the samples are copied into kernel memory once per call, and each Lloyd assignment
  * pass (nearest center plus the partial sums of the update) runs as one parallel kernel task. The loop itself is
  * the pure-TypeScript one ({@link lloydSteps}), so both paths share every rule (relocation, convergence, rounding).
+ *
+ * Range: exact re-assignments and sums are float64 on the rows as given (float32 rows cannot overflow or underflow
+ * there; the hooks bring float64 data into range with a power of two first), while the approximate distances of
+ * float32 data are computed on rows and centers times the power of two of {@link filterShift}, with an absolute slack
+ * for products below float32's normal range, so that the filter never decides where it cannot be sure.
  */
 import type { Matrix } from "@plugml/core";
 import { lloydSteps, sumChunkRows, type ClusterSums, type LloydArgs, type LloydResult } from "../kernels/lloyd.js";
 import { FLAVORS, LLOYD_PARAMS, LLOYD_PREPARE_PARAMS, LLOYD_REDUCE_PARAMS, kernelArgs, kernelName, lloydBlock } from "../wasm/kernels.js";
-import { commonDtype, packPanels, panelCount, rowBlocksLength, squaredNorms } from "./layout.js";
+import { magnitudes } from "../kernels/range.js";
+import { commonDtype, filterShift, packPanels, panelCount, rowBlocksLength, squaredNorms } from "./layout.js";
 import type { Arena, KernelRuntime, RunKernel } from "./runtime.js";
 
 /** Unit roundoff of each dtype. */
@@ -21,6 +27,9 @@ export const UNIT_ROUNDOFF = { float32: 2 ** -24, float64: 2 ** -53 } as const;
 const NORM_MARGIN = 1 + 2 ** -20;
 const BOUND_MARGIN = 1 + 2 ** -18;
 
+/** Multiply-adds per kernel chunk of an assignment-only pass (predict): a few milliseconds of one thread. */
+const ASSIGN_CHUNK_WORK = 1 << 25;
+
 /** The samples of one KMeans call in kernel memory, and one assignment pass over them per {@link pass} call. */
 class LloydSession {
   private readonly flavor;
@@ -28,11 +37,15 @@ class LloydSession {
   private readonly nPanels: number;
   /** Centers per panel. */
   private readonly width: number;
-  /** Kernel chunks of a pass, each with its own partial sums (see {@link sumChunkRows}). */
+  /** Kernel chunks of a pass; with weights, each has its own partial sums (see {@link sumChunkRows}). */
   private readonly chunks: number;
+
+  /** The filter's power of two (see {@link filterShift}): 1 in float64, whose data the hooks bring in range. */
+  private readonly filter: number;
 
   /**
    * @param sampleWeight the rows' weights; without them the session can only assign (`pass` without `accumulate`).
+   * @param centerMagnitude the largest magnitude of any center the session will be given.
    */
   constructor(
     private readonly arena: Arena,
@@ -40,13 +53,17 @@ class LloydSession {
     private readonly X: Matrix,
     sampleWeight: Float64Array | undefined,
     private readonly k: number,
+    centerMagnitude: number,
   ) {
     const { rows: n, cols: d, data } = X;
     const fl = (this.flavor = FLAVORS[X.dtype]);
+    this.filter = 2 ** (fl.bytes === 4 ? filterShift(Math.max(magnitudes(data).max, centerMagnitude)) : 0);
     const block = lloydBlock(fl);
     this.width = block.centers;
     this.nPanels = panelCount(k, this.width);
-    const chunkRows = sumChunkRows(n, k, d);
+    // With sums, the chunks are those of the pure-TypeScript path, so that both add in the same order; without,
+    // small enough that an abort waits for little work.
+    const chunkRows = sampleWeight ? sumChunkRows(n, k, d) : 256 * Math.max(1, Math.floor(ASSIGN_CHUNK_WORK / (256 * k * d)));
     this.chunks = Math.ceil(n / chunkRows);
     const partials = sampleWeight ? this.chunks : 0;
     const packedLength = rowBlocksLength(n, d, block.rows);
@@ -75,7 +92,7 @@ class LloydSession {
 
   /** Writes the samples' row blocks (the layout of `packRowBlocks`) and norms, in parallel; once, before any pass. */
   prepare(): Promise<void> {
-    const args = kernelArgs(LLOYD_PREPARE_PARAMS, { ...this.at, margin: NORM_MARGIN });
+    const args = kernelArgs(LLOYD_PREPARE_PARAMS, { ...this.at, margin: NORM_MARGIN, scale: this.filter });
     return this.run(kernelName.lloydPrepare(this.flavor), this.chunks, args);
   }
 
@@ -88,22 +105,24 @@ class LloydSession {
     const d = X.cols;
     const fl = this.flavor;
     const width = this.width;
+    const filter = this.filter;
     arena.floats(X.data, at.cRows, k * d).set(centers.data);
-    // Centers as -2 c: exact, and the kernel's accumulators then hold -2 x.c.
+    // Centers as -2 c in the filter's units: exact, and the kernel's accumulators then hold -2 x.c.
     const panels = arena.floats(X.data, at.cPanels, this.nPanels * width * d);
-    packPanels(centers.data, k, d, width, 0, panels);
-    for (let i = 0; i < panels.length; i++) panels[i] *= -2;
+    packPanels(centers.data, k, d, width, 0, panels, -2 * filter);
     const norms = squaredNorms(centers.data, k, d);
     const normsOut = arena.floats(X.data, at.cNorms, this.nPanels * width).fill(Infinity);
-    normsOut.set(norms);
-    // Error bound of one approximate distance ||c||^2 - 2 x.c, per row: boundA * ||x|| + boundB (see the kernel).
+    for (let c = 0; c < k; c++) normsOut[c] = norms[c] * filter * filter;
+    // Error bound of one approximate distance ||c||^2 - 2 x.c, per row: boundA * ||x|| + boundB (see the kernel),
+    // in the filter's units.
     const u = UNIT_ROUNDOFF[X.dtype];
-    const maxC = Math.sqrt(norms.reduce((m, v) => Math.max(m, v), 0));
+    const maxC = Math.sqrt(norms.reduce((m, v) => Math.max(m, v), 0)) * filter;
     const boundA = 2 * (2 * d + 4) * u * maxC;
     const boundB = 8 * u * maxC * maxC;
-    // A row is re-assigned exactly when its two smallest distances are within twice its bound.
+    // A row is re-assigned exactly when its two smallest distances are within twice its bound, plus an absolute
+    // slack for products that fall below the flavor's normal range (the bound above is relative).
     const thrA = 2 * boundA * BOUND_MARGIN;
-    const thrB = 2 * boundB * BOUND_MARGIN;
+    const thrB = 2 * boundB * BOUND_MARGIN + (fl.bytes === 4 ? 1e-30 : 1e-300);
     const args = kernelArgs(LLOYD_PARAMS, { ...at, thrA, thrB, update: Number(accumulate) });
     await this.run(kernelName.lloyd(fl), chunks, args);
     labels.set(arena.i32(at.labels, X.rows));
@@ -114,11 +133,15 @@ class LloydSession {
   }
 }
 
-/** Lloyd's algorithm (see {@link lloydSteps}) from each of `inits`, on the fast path; keeps the lowest inertia. */
-export function fastLloyd(runtime: KernelRuntime, args: Omit<LloydArgs, "initCenters">, inits: readonly Matrix[]): Promise<LloydResult> {
+/**
+ * Lloyd's algorithm (see {@link lloydSteps}) from each of `inits`, on the fast path; keeps the lowest inertia.
+ * Aborting `signal` stops it between kernel chunks, rejecting with core's `AbortError`.
+ */
+export function fastLloyd(runtime: KernelRuntime, args: Omit<LloydArgs, "initCenters">, inits: readonly Matrix[], signal?: AbortSignal): Promise<LloydResult> {
   return runtime.exclusive(async (arena, run) => {
     let best: LloydResult | undefined;
-    const session = new LloydSession(arena, run, args.X, args.sampleWeight, inits[0].rows);
+    // Centers stay within the data's hull (means of rows, or rows), so the initial ones bound them all.
+    const session = new LloydSession(arena, run, args.X, args.sampleWeight, inits[0].rows, magnitudes(...inits.map((c) => c.data)).max);
     await session.prepare();
     for (const initCenters of inits) {
       const steps = lloydSteps({ ...args, initCenters });
@@ -128,20 +151,20 @@ export function fastLloyd(runtime: KernelRuntime, args: Omit<LloydArgs, "initCen
       if (!best || step.value.inertia < best.inertia) best = step.value;
     }
     return best!;
-  });
+  }, signal);
 }
 
 /**
  * Index of the nearest center of every row of `X` (ties to the lowest index), on the fast path, as
  * {@link nearestCenters}; mixed dtypes are computed in float64 (see {@link commonDtype}).
  */
-export function fastNearestCenters(runtime: KernelRuntime, X: Matrix, centers: Matrix): Promise<Int32Array> {
+export function fastNearestCenters(runtime: KernelRuntime, X: Matrix, centers: Matrix, signal?: AbortSignal): Promise<Int32Array> {
   const dtype = commonDtype(X, centers);
   return runtime.exclusive(async (arena, run) => {
     const labels = new Int32Array(X.rows);
-    const session = new LloydSession(arena, run, X.astype(dtype), undefined, centers.rows);
+    const session = new LloydSession(arena, run, X.astype(dtype), undefined, centers.rows, magnitudes(centers.data).max);
     await session.prepare();
     await session.pass(centers.astype(dtype), labels, false);
     return labels;
-  });
+  }, signal);
 }

@@ -4,6 +4,7 @@
  * runtime one at a time; when it has been idle a while, the pool and the memory are released.
  */
 import type { FloatArray } from "@plugml/core";
+import { Pacer, throwIfAborted } from "../cancel.js";
 import { WorkerPool, hardwareThreads, threadsAvailable } from "../parallel/pool.js";
 import { buildKernelModule } from "../wasm/kernels.js";
 
@@ -20,7 +21,10 @@ export interface RuntimeOptions {
   idleMs: number;
 }
 
-/** Runs `kernel(chunk, slot, ...args)` for every chunk in `[0, chunks)`. */
+/**
+ * Runs `kernel(chunk, slot, ...args)` for every chunk in `[0, chunks)`; once the call's signal is aborted, no
+ * further chunk starts and the promise rejects with core's `AbortError`.
+ */
 export type RunKernel = (kernel: string, chunks: number, args: readonly number[]) => Promise<void>;
 
 /** Bump allocation in the kernel memory for the duration of one engine call; views are taken after allocating. */
@@ -125,12 +129,18 @@ export class KernelRuntime {
 
   /**
    * Runs `body` with the runtime to itself: a fresh {@link Arena} and a way to run kernels. Calls queue up, so
-   * concurrent engine calls never share the memory.
+   * concurrent engine calls never share the memory. With `signal`, the kernels it runs stop between chunks once it
+   * is aborted (see {@link RunKernel}), and a call aborted while it waits its turn does not start.
    */
-  exclusive<T>(body: (arena: Arena, run: RunKernel) => Promise<T>): Promise<T> {
+  exclusive<T>(body: (arena: Arena, run: RunKernel) => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.users++;
     clearTimeout(this.idleTimer);
-    const result = this.queue.then(() => body(new Arena(this.ensureMemory()), (kernel, chunks, args) => this.run(kernel, chunks, args)));
+    const result = this.queue.then(() => {
+      throwIfAborted(signal);
+      // One pacer for the whole call: on this thread, short kernel tasks add up to long stretches between yields.
+      const pacer = new Pacer(signal);
+      return body(new Arena(this.ensureMemory()), (kernel, chunks, args) => this.run(kernel, chunks, args, signal, pacer));
+    });
     this.queue = result.then(
       () => this.leave(),
       () => this.leave(),
@@ -159,17 +169,21 @@ export class KernelRuntime {
     return this.memory;
   }
 
-  private run(kernel: string, chunks: number, args: readonly number[]): Promise<void> {
+  private async run(kernel: string, chunks: number, args: readonly number[], signal: AbortSignal | undefined, pacer: Pacer): Promise<void> {
+    throwIfAborted(signal);
     const memory = this.ensureMemory();
     // A single chunk is not worth a round trip to the workers (small calls, such as predicting one row).
     if (this.threads > 0 && chunks > 1) {
       this.pool ??= new WorkerPool(this.threads, kernelModule(true), memory);
-      return this.pool.run(kernel, chunks, args);
+      return this.pool.run(kernel, chunks, args, signal);
     }
     this.local ??= new WebAssembly.Instance(kernelModule(this.threads > 0), { env: { memory } }).exports as Record<string, (...args: number[]) => void>;
     const fn = this.local[kernel];
-    for (let chunk = 0; chunk < chunks; chunk++) fn(chunk, 0, ...args);
-    return Promise.resolve();
+    // On this thread, chunk by chunk, letting the event loop (and an abort) in now and then.
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      if (pacer.due) await pacer.pause();
+      fn(chunk, 0, ...args);
+    }
   }
 }
 

@@ -31,5 +31,5 @@ export {
   type LloydResult,
 } from "./lloyd.js";
 export { columnMeanVar, meanFeatureVariance } from "./stats.js";
-export { kNearest, type KNearestResult } from "./neighbors.js";
+export { kNearest, type KNearestOptions, type KNearestResult } from "./neighbors.js";
 export { argmaxRows, classVotes, regressionMean, type NeighborWeights } from "./vote.js";

@@ -1,7 +1,9 @@
 import { Matrix } from "@plugml/core";
-import { assignNearest } from "./argmin.js";
+import { assignNearestSteps } from "./argmin.js";
 import { squaredEuclidean } from "./metrics.js";
+import { exponentOf, ldexp } from "./range.js";
 import { assertSameCols } from "./shape.js";
+import { STEP_WORK, drain, type Steps } from "./steps.js";
 
 /** What {@link lloyd} reports after each iteration. */
 export interface LloydIterationInfo {
@@ -56,7 +58,12 @@ function addInto(total: Float64Array, partial: Float64Array): void {
  * each chunk of {@link sumChunkRows}, chunks added in order.
  */
 export function assignAndSum(X: Matrix, sampleWeight: Float64Array, centers: Matrix, labels: Int32Array, accumulate: boolean): ClusterSums | undefined {
-  assignNearest(X, centers, labels);
+  return drain(assignAndSumSteps(X, sampleWeight, centers, labels, accumulate));
+}
+
+/** {@link assignAndSum} as a step generator (see `Steps`). */
+export function* assignAndSumSteps(X: Matrix, sampleWeight: Float64Array, centers: Matrix, labels: Int32Array, accumulate: boolean): Steps<ClusterSums | undefined> {
+  yield* assignNearestSteps(X, centers, labels);
   if (!accumulate) return undefined;
   const { rows, cols } = X;
   const x = X.data;
@@ -76,6 +83,7 @@ export function assignAndSum(X: Matrix, sampleWeight: Float64Array, centers: Mat
     // Sums that start from +0 are never -0, so the first chunk's partial passes through 0 + p unchanged.
     addInto(total.sums, partial.sums);
     addInto(total.weights, partial.weights);
+    yield;
   }
   return total;
 }
@@ -178,12 +186,45 @@ function relocateEmptyClusters(
 
 /** Weighted sum of squared euclidean distances of the rows of `X` to their assigned centers (KMeans' inertia). */
 export function inertia(X: Matrix, sampleWeight: Float64Array, centers: Matrix, labels: Int32Array): number {
+  return drain(inertiaSteps(X, sampleWeight, centers, labels));
+}
+
+/** {@link inertia} as a step generator (see `Steps`). */
+export function* inertiaSteps(X: Matrix, sampleWeight: Float64Array, centers: Matrix, labels: Int32Array): Steps<number> {
   assertSameCols(X, centers, "inertia");
   let total = 0;
+  let work = 0;
   for (let i = 0; i < X.rows; i++) {
     total += squaredEuclidean(X.data, i * X.cols, centers.data, labels[i] * X.cols, X.cols) * sampleWeight[i];
+    if ((work += X.cols) >= STEP_WORK) {
+      work = 0;
+      yield;
+    }
   }
   return total;
+}
+
+/**
+ * Inertia from each row's euclidean distance to its center (not squared), for distances whose squares may leave
+ * float64's range (see `wideAssignSteps`): the squares are summed relative to the largest distance and the weights
+ * relative to the largest weight, both powers of two, so that only a true inertia beyond float64 is Infinity.
+ */
+export function inertiaOfDistances(distances: Float64Array, sampleWeight: Float64Array): number {
+  let top = 0;
+  let heaviest = 0;
+  for (let i = 0; i < distances.length; i++) {
+    if (sampleWeight[i] > 0) top = Math.max(top, distances[i]);
+    heaviest = Math.max(heaviest, sampleWeight[i]);
+  }
+  if (top === 0) return 0;
+  if (top === Infinity) return Infinity;
+  const e = exponentOf(top);
+  const ew = exponentOf(heaviest);
+  let total = 0;
+  for (let i = 0; i < distances.length; i++) {
+    if (sampleWeight[i] > 0) total += ldexp(sampleWeight[i], -ew) * ldexp(distances[i], -e) ** 2;
+  }
+  return ldexp(total, 2 * e + ew);
 }
 
 function sameLabels(a: Int32Array, b: Int32Array): boolean {

@@ -1,4 +1,5 @@
 import type { FloatArray, Matrix } from "@plugml/core";
+import { exponentOf } from "./range.js";
 
 /** Distance metrics the CPU engine computes (scikit-learn names). */
 export type Metric = "euclidean" | "manhattan" | "chebyshev" | "minkowski" | "cosine";
@@ -95,27 +96,41 @@ export function minkowski(
 const FLOAT32_EPSILON = 2 ** -23;
 
 /**
- * The divisor scikit-learn's `normalize` applies to a row of `data`: its L2 norm, or 1 when that norm is below ten
- * machine epsilons of the dtype (`_handle_zeros_in_scale`), so a zero row stays the zero vector.
+ * How scikit-learn's `normalize` scales a row of `data`, written to `out` as a factor and a divisor (the row
+ * becomes `x * out[0] / out[1]`): division by its L2 norm, or by 1 when that norm is below ten machine epsilons of
+ * the dtype (`_handle_zeros_in_scale`), so a zero row stays the zero vector. The norm is taken of the row scaled by
+ * the power of two of its largest value (exact), so that the sum of squares can neither overflow (rows near the
+ * float64 maximum, whose norm may itself exceed it) nor underflow; for other rows this is the plain quotient.
  */
-function normalizingScale(data: FloatArray, offset: number, cols: number): number {
+function normalizing(data: FloatArray, offset: number, cols: number, out: Float64Array): void {
+  out[0] = out[1] = 1;
+  let max = 0;
+  for (let j = 0; j < cols; j++) max = Math.max(max, Math.abs(data[offset + j]));
+  // Rows below 2^-1000 are far below ten epsilons: they stay as they are.
+  if (!(max >= 2 ** -1000)) return;
+  const e = exponentOf(max);
+  const factor = 2 ** -e;
   let s = 0;
-  for (let j = 0; j < cols; j++) s += data[offset + j] * data[offset + j];
-  const norm = Math.sqrt(s);
+  for (let j = 0; j < cols; j++) s += (data[offset + j] * factor) ** 2;
   const eps = data instanceof Float32Array ? FLOAT32_EPSILON : Number.EPSILON;
-  return norm < 10 * eps ? 1 : norm;
+  if (Math.sqrt(s) * 2 ** e < 10 * eps) return;
+  out[0] = factor;
+  out[1] = Math.sqrt(s);
 }
 
+const scratch = new Float64Array(2);
+
 /**
- * The rows of `X` divided by their {@link normalizingScale}, in float64, as scikit-learn's `normalize` (which also
- * divides rather than multiplying by a reciprocal). Done once per call so that pairwise loops are plain dot products.
+ * The rows of `X` scaled as scikit-learn's `normalize` does (see {@link normalizing}), in float64, dividing rather
+ * than multiplying by a reciprocal as it does. Done once per call so that pairwise loops are plain dot products.
  */
 export function normalizedRows(X: Matrix): Float64Array {
   const { data, rows, cols } = X;
   const out = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
-    const scale = normalizingScale(data, i * cols, cols);
-    for (let j = 0; j < cols; j++) out[i * cols + j] = data[i * cols + j] / scale;
+    normalizing(data, i * cols, cols, scratch);
+    const [factor, divisor] = scratch;
+    for (let j = 0; j < cols; j++) out[i * cols + j] = (data[i * cols + j] * factor) / divisor;
   }
   return out;
 }
@@ -135,10 +150,12 @@ export function cosineNormalized(
 
 /** Cosine distance between two rows; a zero row has distance 1 to every row, itself included. */
 export function cosine(a: FloatArray, aOffset: number, b: FloatArray, bOffset: number, cols: number): number {
-  const aScale = normalizingScale(a, aOffset, cols);
-  const bScale = normalizingScale(b, bOffset, cols);
+  normalizing(a, aOffset, cols, scratch);
+  const [aFactor, aDivisor] = scratch;
+  normalizing(b, bOffset, cols, scratch);
+  const [bFactor, bDivisor] = scratch;
   let dot = 0;
-  for (let j = 0; j < cols; j++) dot += (a[aOffset + j] / aScale) * (b[bOffset + j] / bScale);
+  for (let j = 0; j < cols; j++) dot += ((a[aOffset + j] * aFactor) / aDivisor) * ((b[bOffset + j] * bFactor) / bDivisor);
   return distanceFromCosine(dot);
 }
 
@@ -178,8 +195,8 @@ export type ReducedDistance = (i: number, j: number) => number;
 
 /**
  * Builds the {@link ReducedDistance} between rows of `A` and rows of `B` for `spec`, precomputing what is per row
- * (the normalised rows for cosine, one float64 copy of each matrix) once. Convert its values with
- * {@link reducedToDistance}.
+ * (the normalised rows for cosine) once. Convert its values with {@link reducedToDistance}. These are the plain
+ * float64 formulas: `kNearest` first brings the data into their range (see `distanceScale`).
  */
 export function reducedDistance(spec: MetricSpec, A: Matrix, B: Matrix): ReducedDistance {
   const a = A.data;

@@ -1,4 +1,5 @@
 import type { FloatArray } from "@plugml/core";
+import { exponentOf, ldexp } from "./range.js";
 
 /** How neighbours are weighted, as scikit-learn's `weights` parameter. */
 export type NeighborWeights = "uniform" | "distance";
@@ -8,6 +9,11 @@ export type NeighborWeights = "uniform" | "distance";
  * 1/d for distance, except that when some 1/d is infinite (a neighbour at distance 0) those neighbours get 1 and the
  * others 0. 1/d is taken in float64 for float32 distances too, since scikit-learn's brute-force search returns
  * float64 distances for float32 data (cosine aside).
+ *
+ * Only the weights' ratios matter (votes and averages are normalised by their sum), so the distances are first
+ * divided by the power of two of the smallest: a subnormal distance then has a finite weight in the right ratio to
+ * the others, where 1/d itself would overflow. A distance beyond the dtype's range (Infinity) weighs 0; when all are,
+ * they weigh alike, having nothing finite to compare.
  */
 function neighborWeights(
   distances: FloatArray,
@@ -20,13 +26,18 @@ function neighborWeights(
     out.fill(1);
     return;
   }
-  let anyInfinite = false;
-  for (let j = 0; j < k; j++) {
-    out[j] = 1 / distances[offset + j];
-    if (out[j] === Infinity || out[j] === -Infinity) anyInfinite = true;
+  let nearest = Infinity;
+  for (let j = 0; j < k; j++) nearest = Math.min(nearest, distances[offset + j]);
+  if (nearest === 0) {
+    for (let j = 0; j < k; j++) out[j] = distances[offset + j] === 0 ? 1 : 0;
+    return;
   }
-  if (!anyInfinite) return;
-  for (let j = 0; j < k; j++) out[j] = out[j] === Infinity || out[j] === -Infinity ? 1 : 0;
+  if (nearest === Infinity) {
+    out.fill(1);
+    return;
+  }
+  const e = exponentOf(nearest);
+  for (let j = 0; j < k; j++) out[j] = 1 / ldexp(distances[offset + j], -e);
 }
 
 /**

@@ -3,6 +3,7 @@
  * shared WebAssembly memory. Workers start on the first task; between tasks they are unreferenced, so an idle pool
  * never keeps a Node process alive, and whoever owns the pool terminates it when it has been idle a while.
  */
+import { abortError } from "../cancel.js";
 import { WORKER_SOURCE } from "./worker-source.js";
 
 /** One platform thread: a Node worker or a Web Worker behind the same few calls. */
@@ -66,11 +67,19 @@ export type WorkerFactory = () => PlatformWorker;
 
 const platformWorker: WorkerFactory = () => (inNode ? nodeWorker() : browserWorker());
 
+/** Value the chunk counter is set to on abort: above any chunk count, so every worker's next take ends its loop. */
+const STOP = 1 << 30;
+
 /** A fixed number of workers running kernels of one module on one shared memory, one task at a time. */
 export class WorkerPool {
   private workers: PlatformWorker[] = [];
-  /** The running task: the workers whose reply it still awaits, and the first failure reported. */
-  private pending: { resolve(): void; reject(error: unknown): void; awaiting: Set<PlatformWorker>; failure?: unknown } | undefined;
+  /**
+   * The running task: the workers whose reply it still awaits, the first failure reported, and, with a signal,
+   * how to stop listening to it.
+   */
+  private pending:
+    | { resolve(): void; reject(error: unknown): void; awaiting: Set<PlatformWorker>; failure?: unknown; signal?: AbortSignal; unlisten(): void }
+    | undefined;
 
   /**
    * @param size number of workers; kernels receive the worker's index in `[0, size)` as their `slot`.
@@ -87,14 +96,21 @@ export class WorkerPool {
   /**
    * Runs `kernel(chunk, slot, ...args)` for every chunk in `[0, chunks)`, spread over the workers; resolves when
    * all chunks are done, rejects with the first error. A kernel error is reported once every worker has stopped
-   * taking chunks; a worker that dies instead takes the whole pool down with it (see {@link fail}).
+   * taking chunks; a worker that dies instead takes the whole pool down with it (see {@link fail}). Aborting
+   * `signal` stops the hand-out of chunks: the chunks already running finish, and once every worker has replied
+   * the task rejects with core's `AbortError`, leaving the pool ready for the next task.
    */
-  run(kernel: string, chunks: number, args: readonly number[]): Promise<void> {
+  run(kernel: string, chunks: number, args: readonly number[], signal?: AbortSignal): Promise<void> {
     if (this.pending) return Promise.reject(new Error("WorkerPool: a task is already running."));
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.workers.length === 0) this.start();
-    Atomics.store(new Int32Array(this.memory.buffer, 0, 1), 0, 0);
+    const counter = new Int32Array(this.memory.buffer, 0, 1);
+    Atomics.store(counter, 0, 0);
     return new Promise<void>((resolve, reject) => {
-      this.pending = { resolve, reject, awaiting: new Set(this.workers) };
+      const stop = () => Atomics.store(counter, 0, STOP);
+      signal?.addEventListener("abort", stop, { once: true });
+      const unlisten = () => signal?.removeEventListener("abort", stop);
+      this.pending = { resolve, reject, awaiting: new Set(this.workers), signal, unlisten };
       this.workers.forEach((worker, slot) => {
         worker.keepAlive(true);
         worker.post({ kernel, chunks, slot, args });
@@ -127,8 +143,10 @@ export class WorkerPool {
     task.failure ??= failure;
     if (task.awaiting.size > 0) return;
     this.pending = undefined;
-    if (task.failure === undefined) task.resolve();
-    else task.reject(task.failure);
+    task.unlisten();
+    if (task.failure !== undefined) task.reject(task.failure);
+    else if (task.signal?.aborted) task.reject(abortError(task.signal));
+    else task.resolve();
   }
 
   /**
@@ -142,6 +160,7 @@ export class WorkerPool {
     for (const worker of workers) worker.terminate();
     const task = this.pending;
     this.pending = undefined;
+    task?.unlisten();
     task?.reject(error);
   }
 }

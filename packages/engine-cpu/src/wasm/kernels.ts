@@ -64,7 +64,7 @@ export const LLOYD_PARAMS = [
 ] as const;
 
 /** Parameters of the Lloyd layout kernel after `(chunk, slot)`. */
-export const LLOYD_PREPARE_PARAMS = ["xRows", "n", "d", "chunkRows", "xPacked", "xNorms", "margin:f64"] as const;
+export const LLOYD_PREPARE_PARAMS = ["xRows", "n", "d", "chunkRows", "xPacked", "xNorms", "margin:f64", "scale:f64"] as const;
 
 /** Parameters of the Lloyd reduction after `(chunk, slot)`. */
 export const LLOYD_REDUCE_PARAMS = ["sums", "wsums", "chunks", "k", "d"] as const;
@@ -366,9 +366,10 @@ function lloydKernel(m: ModuleBuilder, fl: Flavor, exactArgmin: number): void {
 }
 
 /**
- * The samples' layouts for the Lloyd kernel, one chunk of rows per call: copies each row of `xRows` into its row
- * block of `xPacked` (`[block][col][row]`) and writes its norm `sqrt(sum of x^2) * margin` (float64 squares summed
- * in column order, stored in the flavor's precision) to `xNorms`. Padding (rows past `n`) is left untouched.
+ * The samples' layouts for the Lloyd kernel, one chunk of rows per call: copies each row of `xRows` times `scale`
+ * (a power of two: the filter's units) into its row block of `xPacked` (`[block][col][row]`) and writes the norm of
+ * the scaled row, `sqrt(sum of x^2) * margin` (float64 squares summed in column order, stored in the flavor's
+ * precision), to `xNorms`. Padding (rows past `n`) is left untouched.
  */
 function lloydPrepareKernel(m: ModuleBuilder, fl: Flavor): void {
   const n = names(fl);
@@ -394,7 +395,11 @@ function lloydPrepareKernel(m: ModuleBuilder, fl: Flavor): void {
             f.block((exit) =>
               f.loop((next) => {
                 f.get(src).get(srcEnd).op("i32.ge_u").brIf(exit);
-                f.get(dst).get(src).mem(n.load).mem(`${n.scalar}.store`);
+                f.get(dst).get(src);
+                loadF64(f, fl);
+                f.get(p.scale).op("f64.mul");
+                if (fl.bytes === 4) f.op("f32.demote_f64");
+                f.mem(`${n.scalar}.store`);
                 f.get(src).i32(fl.bytes).op("i32.add").set(src);
                 f.get(dst).i32(R * fl.bytes).op("i32.add").set(dst).br(next);
               }),
