@@ -49,12 +49,16 @@ function labelsOf(n: number, classes: number, what: string): Contract {
   };
 }
 
-/** A matrix of the given shape and dtype (resident allowed when the caller asked for engine output). */
+/**
+ * A matrix of the given shape and, on the host, dtype. A resident result is allowed when the caller asked for
+ * engine output, in the dtype the engine computes in (it is widened when read back).
+ */
 function matrixOf(rows: number, cols: number, dtype: string | undefined, ctx: ContractContext, what: string): Contract {
   return (v) => {
-    const ok = v instanceof Matrix || (ctx.output === "engine" && isResident(v));
+    const resident = isResident(v);
+    const ok = v instanceof Matrix || (ctx.output === "engine" && resident);
     const m = v as DataMatrix;
-    if (!ok || m.rows !== rows || m.cols !== cols || (dtype !== undefined && m.dtype !== dtype)) {
+    if (!ok || m.rows !== rows || m.cols !== cols || (dtype !== undefined && !resident && m.dtype !== dtype)) {
       return `${what} must be a ${rows} x ${cols}${dtype ? ` ${dtype}` : ""} matrix, got ${describe(v)}`;
     }
     return undefined;
