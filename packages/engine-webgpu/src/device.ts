@@ -1,7 +1,11 @@
 /**
  * The process-wide WebGPU device: one adapter and one device, created on first use and shared by every engine
- * instance, with the caches that belong to a device (compiled pipelines, pooled buffers).
+ * instance, with the caches that belong to a device (compiled pipelines, pooled buffers, kernel speeds), and what
+ * happens when it is lost.
  */
+import { DeviceLostError } from "@plugml/core";
+import { Pace, type PaceKind } from "./kernels/pacing.js";
+import { ENGINE_NAME } from "./resident.js";
 
 /** The device limits the kernels plan with (what was granted, after asking for the adapter's best). */
 export interface DeviceLimits {
@@ -90,14 +94,22 @@ function sizeClass(bytes: number, max: number): number {
   return rounded <= max ? rounded : Math.ceil(bytes / 4) * 4;
 }
 
-/** A live device with its caches. Everything on it becomes invalid once {@link disposeDevice} runs. */
+/** How long a failed operation waits for `device.lost` to settle before deciding the device is not lost. */
+const LOSS_SETTLE_MS = 50;
+
+/** A live device with its caches. Everything on it becomes invalid once {@link disposeDevice} runs or it is lost. */
 export class Gpu {
   /** Pooled buffers of this device. */
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly paces = new Map<PaceKind, Pace>();
 
   /** Set once the device is destroyed or lost; data still pointing at it is unusable. */
   disposed = false;
+  /** Set when {@link Gpu.destroy} released the device on purpose (engine.dispose()), rather than the device failing. */
+  released = false;
+  /** `"<reason>: <message>"` of `device.lost`, once the device is lost (also after a deliberate destroy). */
+  lostReason?: string;
 
   constructor(
     readonly device: GPUDevice,
@@ -109,14 +121,47 @@ export class Gpu {
     readonly entryPoint: GPU,
   ) {
     this.pool = new BufferPool(device, limits.maxBufferSize);
+    void device.lost.then((info) => {
+      this.disposed = true;
+      this.lostReason = `${info.reason}: ${info.message}`;
+    });
   }
 
   /** Destroys the device and pooled buffers; the entry point is released with this object. */
   destroy(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.released = true;
     this.pool.clear();
     this.device.destroy();
+  }
+
+  /** The measured speed of one kind of kernel on this device, which sizes its submissions. */
+  pace(kind: PaceKind): Pace {
+    let pace = this.paces.get(kind);
+    if (!pace) {
+      pace = new Pace(kind);
+      this.paces.set(kind, pace);
+    }
+    return pace;
+  }
+
+  /** Throws {@link DeviceLostError} if the device has been lost: whatever it computed since is garbage. */
+  throwIfLost(): void {
+    if (this.lostReason !== undefined) throw new DeviceLostError(ENGINE_NAME, this.lostReason);
+  }
+
+  /**
+   * What an operation's failure means: a {@link DeviceLostError} when the device is lost, the error itself
+   * otherwise. A lost device fails pending operations without saying why (mapAsync rejects with a DOMException
+   * named AbortError and an empty message, like a user's cancel), and `device.lost` may settle just after that
+   * rejection, so a failure waits briefly for it.
+   */
+  async explain(error: unknown): Promise<unknown> {
+    if (error instanceof Error && error.name === "DeviceLostError") return error;
+    // The constructor's handler, registered on device.lost first, has run by the time the race settles.
+    if (this.lostReason === undefined) await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, LOSS_SETTLE_MS))]);
+    return this.lostReason === undefined ? error : new DeviceLostError(ENGINE_NAME, this.lostReason, { cause: error });
   }
 
   /**
@@ -140,7 +185,11 @@ export class Gpu {
     if (errors.length > 0) {
       throw new Error(`WGSL compilation failed: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join("; ")}`);
     }
-    return this.device.createComputePipelineAsync({ layout: "auto", compute: { module, entryPoint: "main" } });
+    try {
+      return await this.device.createComputePipelineAsync({ layout: "auto", compute: { module, entryPoint: "main" } });
+    } catch (e) {
+      throw await this.explain(e);
+    }
   }
 }
 
@@ -191,22 +240,20 @@ async function createDevice(): Promise<Gpu | string> {
     maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
     minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
   };
-  const created = new Gpu(device, limits, gpu);
-  void device.lost.then(async () => {
-    created.disposed = true;
-    // A lost device (driver reset) is replaced on next use rather than failing every later call.
-    if (current && (await current) === created) current = undefined;
-  });
-  return created;
+  return new Gpu(device, limits, gpu);
 }
 
 /**
  * The shared device, created on the first call; or, when WebGPU is unavailable, the reason as a string starting
  * with "no WebGPU adapter:". The answer is cached, so declining costs nothing after the first probe.
  */
-export function acquireDevice(): Promise<Gpu | string> {
-  current ??= createDevice().catch((e: unknown) => `no WebGPU adapter: device creation failed (${e instanceof Error ? e.message : String(e)})`);
-  return current;
+export async function acquireDevice(): Promise<Gpu | string> {
+  const pending = (current ??= createDevice().catch((e: unknown) => `no WebGPU adapter: device creation failed (${e instanceof Error ? e.message : String(e)})`));
+  const gpu = await pending;
+  if (typeof gpu === "string" || !gpu.disposed) return gpu;
+  // A lost device (driver reset, destroyed) is replaced on next use rather than failing every later call.
+  if (current === pending) current = undefined;
+  return acquireDevice();
 }
 
 /** Whether WebGPU works here: true, or why not (the reason `accepts` gives). Creates the shared device. */

@@ -6,29 +6,36 @@ import { Matrix, type DataMatrix, type KMeansHooks, type KMeansModel, type Trace
 import { requireDevice, type Gpu } from "./device.js";
 import { encodeCenterDistances } from "./kernels/center-distances.js";
 import { columnMeanVar } from "./kernels/columns.js";
-import { Batch } from "./kernels/dispatch.js";
 import { lloyd, LloydKernels, nearestInertia, nearestLabels, type FixedCenters, type LloydInput, type LloydRun } from "./kernels/lloyd.js";
+import { Paced } from "./kernels/pacing.js";
 import { featuresFit, gate, type EngineSettings } from "./options.js";
+import { columnMaxAbs, kmeansRange, largest, requireFinite, weightRange } from "./range.js";
 import { deliver, deviceInput, hostMatrix, toFloat32, uploadArray, type WebGPUMatrix } from "./resident.js";
 
 /** The KMeans hooks for one engine configuration. */
 export function kmeansHooks(settings: EngineSettings): KMeansHooks {
-  /** Runs `body` with X and the model's centers on the device, freeing what this call uploaded. */
+  /**
+   * Runs `body` with X and the model's centers on the device, freeing what this call uploaded. X, the centers and
+   * the weights are checked against the device's range first (see range.ts), declining before any upload.
+   */
   async function withCenters<T>(
-    ctx: { X: DataMatrix; model: Readonly<KMeansModel>; record: TraceRecorder; toHost(X: DataMatrix): Promise<Matrix> },
+    ctx: { X: DataMatrix; model: Readonly<KMeansModel>; record: TraceRecorder; toHost(X: DataMatrix): Promise<Matrix>; signal?: AbortSignal },
     sampleWeight: Float64Array | undefined,
-    body: (gpu: Gpu, a: FixedCenters) => Promise<T>,
+    body: (gpu: Gpu, a: FixedCenters, maxAbs: number) => Promise<T>,
   ): Promise<T> {
     const gpu = await requireDevice();
-    const input = await deviceInput(gpu, ctx, ctx.X);
     const C = ctx.model.clusterCenters;
-    const centers = uploadArray(gpu, toFloat32(C.data, "clusterCenters", ctx.record), ctx.record);
-    const weights = sampleWeight && uploadWeights(gpu, sampleWeight, ctx.record);
+    const centerMax = columnMaxAbs(C.data, C.rows, C.cols);
+    const weights = sampleWeight && weightRange(sampleWeight);
+    const input = await deviceInput(gpu, ctx, ctx.X, (X) => kmeansRange(largest(X.maxAbs, centerMax), X.rows, X.cols, weights, false));
+    const centers = uploadArray(gpu, toFloat32(C.data, "clusterCenters", ctx.record), ctx.record, "clusterCenters");
+    const weightBuffer = weights && uploadArray(gpu, toFloat32(sampleWeight!, "sampleWeight", ctx.record), ctx.record, "sampleWeight");
     try {
-      return await body(gpu, { X: input.matrix, centers, k: C.rows, weights, maxBindingBytes: settings.maxBindingBytes, record: ctx.record });
+      const a: FixedCenters = { X: input.matrix, centers, k: C.rows, weights: weightBuffer, maxBindingBytes: settings.maxBindingBytes, record: ctx.record, signal: ctx.signal };
+      return await body(gpu, a, largest(input.matrix.maxAbs, centerMax));
     } finally {
       gpu.pool.release(centers);
-      if (weights) gpu.pool.release(weights);
+      if (weightBuffer) gpu.pool.release(weightBuffer);
       input.release();
     }
   }
@@ -39,16 +46,27 @@ export function kmeansHooks(settings: EngineSettings): KMeansHooks {
     async fit(ctx): Promise<KMeansModel> {
       const gpu = await requireDevice();
       const { sampleWeight, initialCenters, iterations } = ctx.extra;
-      const input = await deviceInput(gpu, ctx, ctx.X);
-      const weights = uploadWeights(gpu, sampleWeight, ctx.record);
+      const initMax = largest(...initialCenters.map((C) => columnMaxAbs(C.data, C.rows, C.cols)));
+      const weightsRange = weightRange(sampleWeight);
+      const input = await deviceInput(gpu, ctx, ctx.X, (X) => kmeansRange(largest(X.maxAbs, [initMax]), X.rows, X.cols, weightsRange, ctx.params.tol > 0));
+      const weights = weightsRange && uploadArray(gpu, toFloat32(sampleWeight, "sampleWeight", ctx.record), ctx.record, "sampleWeight");
       let best: LloydRun | undefined;
       try {
         const X = input.matrix;
-        const tolAbs = ctx.params.tol > 0 ? ctx.params.tol * (await meanFeatureVariance(gpu, X, settings.maxBindingBytes, ctx.record)) : 0;
+        const tolAbs = ctx.params.tol > 0 ? ctx.params.tol * (await meanFeatureVariance(gpu, X, settings.maxBindingBytes, ctx.record, ctx.signal)) : 0;
         const k = ctx.params.nClusters;
         // Compiled and planned once for every initialisation: they share X and k.
         const kernels = await LloydKernels.create(gpu, X.rows, X.cols, k, settings.maxBindingBytes);
-        const run: LloydInput = { X, weights, sampleWeight, maxIter: ctx.params.maxIter, tolAbs, record: ctx.record, report: (info) => iterations.reportIteration(info) };
+        const run: LloydInput = {
+          X,
+          weights,
+          sampleWeight,
+          maxIter: ctx.params.maxIter,
+          tolAbs,
+          record: ctx.record,
+          report: (info) => iterations.reportIteration(info),
+          signal: ctx.signal,
+        };
         for (const init of initialCenters) {
           const result = await lloyd(gpu, kernels, run, toFloat32(init.data, "initial centers", ctx.record));
           // Strictly lower, as scikit-learn: on ties the earlier initialisation is kept.
@@ -59,13 +77,15 @@ export function kmeansHooks(settings: EngineSettings): KMeansHooks {
             result.release();
           }
         }
-        const batch = new Batch(gpu);
-        batch.read(best!.centers, 0, k * X.cols * 4);
-        batch.read(best!.labels, 0, X.rows * 4);
-        const [centers, labels] = await batch.submit();
+        const [centers, labels] = await new Paced(gpu, "lloyd", ctx.signal).finish([
+          { buffer: best!.centers, offset: 0, bytes: k * X.cols * 4 },
+          { buffer: best!.labels, offset: 0, bytes: X.rows * 4 },
+        ]);
         ctx.record.bytesFromDevice(centers.byteLength + labels.byteLength);
+        const centers32 = new Float32Array(centers);
+        requireFinite(centers32, "the cluster centers");
         return {
-          clusterCenters: hostMatrix(new Float32Array(centers), k, X.cols, ctx.dtype, ctx.record),
+          clusterCenters: hostMatrix(centers32, k, X.cols, ctx.dtype, ctx.record),
           labels: new Int32Array(labels),
           inertia: best!.inertia,
           nIter: best!.nIter,
@@ -80,24 +100,23 @@ export function kmeansHooks(settings: EngineSettings): KMeansHooks {
     predict: (ctx) => withCenters(ctx, undefined, nearestLabels),
 
     async score(ctx) {
-      return -(await withCenters(ctx, ctx.sampleWeight, nearestInertia));
+      const inertia = await withCenters(ctx, ctx.sampleWeight, nearestInertia);
+      requireFinite([inertia], "the inertia");
+      return -inertia;
     },
 
     transform: (ctx) =>
-      withCenters(ctx, undefined, (gpu, a) =>
-        deliver(gpu, a.X.rows, a.k, ctx, (batch, out) => encodeCenterDistances(gpu, batch, a.X, a.centers, out, settings.maxBindingBytes)),
-      ),
+      withCenters(ctx, undefined, (gpu, a, maxAbs) => {
+        // A distance between rows of magnitude at most maxAbs is at most 2 maxAbs sqrt(d).
+        const bound = new Float64Array(a.k).fill(2 * maxAbs * Math.sqrt(a.X.cols));
+        return deliver(gpu, a.X.rows, a.k, bound, ctx, "distances", (paced, out) => encodeCenterDistances(gpu, paced, a.X, a.centers, out, settings.maxBindingBytes));
+      }),
   };
 }
 
-/** Uploads sample weights as float32, or nothing when they are all 1 (the kernels then use 1 without reading). */
-function uploadWeights(gpu: Gpu, sampleWeight: Float64Array, record: TraceRecorder): GPUBuffer | undefined {
-  if (sampleWeight.every((w) => w === 1)) return undefined;
-  return uploadArray(gpu, toFloat32(sampleWeight, "sampleWeight", record), record);
-}
-
 /** KMeans' tolerance scale: the mean over features of the population variance of X (numpy's `var(X, 0).mean()`). */
-async function meanFeatureVariance(gpu: Gpu, X: WebGPUMatrix, maxBindingBytes: number, record: TraceRecorder): Promise<number> {
-  const { variance } = await columnMeanVar(gpu, X, maxBindingBytes, record);
+async function meanFeatureVariance(gpu: Gpu, X: WebGPUMatrix, maxBindingBytes: number, record: TraceRecorder, signal: AbortSignal | undefined): Promise<number> {
+  const { variance } = await columnMeanVar(gpu, X, maxBindingBytes, record, signal);
+  requireFinite(variance, "the variances of the tolerance");
   return variance.reduce((a, b) => a + b, 0) / variance.length;
 }

@@ -17,10 +17,12 @@ import {
   type FitContext,
 } from "@plugml/core";
 import { requireDevice, type Gpu } from "./device.js";
-import { Batch } from "./kernels/dispatch.js";
-import { encodeSearch, outputWidths, type SearchOutput } from "./kernels/neighbors.js";
+import { Batch, STORAGE_USAGE } from "./kernels/dispatch.js";
+import { effectiveMetric, encodeSearch, outputWidths, type SearchOutput } from "./kernels/neighbors.js";
+import { Paced } from "./kernels/pacing.js";
 import { featuresFit, gate, MAX_NEIGHBORS, type EngineSettings, type EstimatorCheck } from "./options.js";
-import { allocateMatrix, deviceInput, hostMatrix, toFloat32, uploadArray, WebGPUMatrix } from "./resident.js";
+import { distanceRange, largest, requireFinite, requireInRange, targetsRange } from "./range.js";
+import { allocateMatrix, deviceInput, hostMatrix, stageInput, toFloat32, uploadArray, WebGPUMatrix } from "./resident.js";
 
 type NeighborsContext = ModelContext<NeighborsParamsResolved, NeighborsModel> & { X?: DataMatrix; nNeighbors?: number };
 
@@ -50,13 +52,31 @@ function targetsOnDevice(gpu: Gpu, ctx: NeighborsContext): { buffer: GPUBuffer; 
 function uploadTargets(gpu: Gpu, y: Int32Array | Float64Array, ctx: Pick<NeighborsContext, "record">): GPUBuffer {
   // Class indices are small integers, exact in float32; regression targets lose precision beyond 7 digits.
   const values = y instanceof Int32Array ? Float32Array.from(y) : toFloat32(y, "y", ctx.record);
-  return uploadArray(gpu, values, ctx.record);
+  return uploadArray(gpu, values, ctx.record, "y");
+}
+
+/**
+ * The range check of a search among data of largest magnitude `a` over `cols` features (see range.ts), with the
+ * regression targets' when the search averages them.
+ */
+function searchRange(params: NeighborsParamsResolved, k: number, cols: number, a: number, y: Int32Array | Float64Array | undefined, kind: SearchOutput["kind"]): true | string {
+  const metric = effectiveMetric(params.metric, params.p);
+  const distances = distanceRange(metric, params.p, cols, a);
+  if (distances !== true || kind !== "regression" || !y) return distances;
+  return targetsRange(maxAbsOf(y), k, metric, params.p, cols, a, params.weights === "distance");
+}
+
+function maxAbsOf(y: Int32Array | Float64Array): number {
+  let max = 0;
+  for (let i = 0; i < y.length; i++) max = Math.max(max, Math.abs(y[i]));
+  return max;
 }
 
 /**
  * Runs a search of kind `kind` for the call's queries (the training set itself when `ctx.X` is undefined) and
- * reads back its float outputs, its int outputs or both. Everything this call put on the device is freed, also
- * when a later upload or the search fails.
+ * reads back its float outputs, its int outputs or both. The magnitudes of training set and queries are checked
+ * first (declining before any upload), the search goes in paced submissions that honour `ctx.signal`, and
+ * everything this call put on the device is freed, also when a later upload or the search fails.
  */
 async function search(settings: EngineSettings, ctx: NeighborsContext, kind: SearchOutput["kind"], read: "floats" | "ints" | "both") {
   const gpu = await requireDevice();
@@ -67,8 +87,15 @@ async function search(settings: EngineSettings, ctx: NeighborsContext, kind: Sea
     return resource;
   };
   try {
-    const train = held(await deviceInput(gpu, ctx, ctx.model.fitX, "fitX"));
-    const queries = ctx.X === undefined ? train : held(await deviceInput(gpu, ctx, ctx.X));
+    const trainStaged = await stageInput(gpu, ctx, ctx.model.fitX, "fitX");
+    const queryStaged = ctx.X === undefined ? undefined : await stageInput(gpu, ctx, ctx.X);
+    const a = largest(trainStaged.maxAbs, queryStaged?.maxAbs ?? []);
+    requireInRange(searchRange(ctx.params, k, trainStaged.cols, a, ctx.model.y, kind));
+    const train = held(await trainStaged.place());
+    const queries = queryStaged ? held(await queryStaged.place()) : train;
+    // The precision each came in on the host (resident data is float32), which cosine's zero-norm test follows.
+    const trainDtype = (ctx.fitState as NeighborsFit | undefined)?.dtype ?? ctx.model.fitX.dtype;
+    const queryDtype = ctx.X?.dtype ?? trainDtype;
     const distanceWeights = ctx.params.weights === "distance";
     let output: SearchOutput = { kind: "neighbors" };
     if (kind !== "neighbors") {
@@ -82,44 +109,61 @@ async function search(settings: EngineSettings, ctx: NeighborsContext, kind: Sea
       p: ctx.params.p,
       k,
       skipSelf: ctx.X === undefined,
+      dtypes: { queries: queryDtype, train: trainDtype },
       output,
       maxBindingBytes: settings.maxBindingBytes,
     };
     const widths = outputWidths(spec);
     const rows = queries.matrix.rows;
-    const batch = new Batch(gpu);
-    const outF = batch.scratch(rows * widths.floats * 4);
-    const outI = batch.scratch(rows * widths.ints * 4);
-    await encodeSearch(gpu, batch, spec, outF, outI);
+    // Written by the steps of several submissions, so owned here rather than by a batch.
+    const outF = held(pooled(gpu, rows * widths.floats * 4)).buffer;
+    const outI = held(pooled(gpu, rows * widths.ints * 4)).buffer;
+    const paced = new Paced(gpu, "neighbors", ctx.signal);
+    await encodeSearch(gpu, paced, spec, outF, outI);
     const floats = read !== "ints";
     const ints = read !== "floats";
-    if (floats) batch.read(outF, 0, rows * widths.floats * 4);
-    if (ints) batch.read(outI, 0, rows * widths.ints * 4);
-    const values = await batch.submit();
+    const values = await paced.finish([
+      ...(floats ? [{ buffer: outF, offset: 0, bytes: rows * widths.floats * 4 }] : []),
+      ...(ints ? [{ buffer: outI, offset: 0, bytes: rows * widths.ints * 4 }] : []),
+    ]);
     ctx.record.bytesFromDevice(values.reduce((n, v) => n + v.byteLength, 0));
-    return {
+    const result = {
       rows,
       k,
       floats: floats ? new Float32Array(values[0]) : new Float32Array(0),
       ints: ints ? new Int32Array(values[floats ? 1 : 0]) : new Int32Array(0),
     };
+    requireFinite(result.floats, kind === "neighbors" ? "the distances" : kind === "classes" ? "the class probabilities" : "the predictions");
+    return result;
   } finally {
     for (const resource of acquired) resource.release();
   }
+}
+
+/** A buffer from the device's pool (at least 4 bytes), with its release. */
+function pooled(gpu: Gpu, bytes: number): { buffer: GPUBuffer; release(): void } {
+  const buffer = gpu.pool.acquire(bytes, STORAGE_USAGE);
+  return { buffer, release: () => gpu.pool.release(buffer) };
 }
 
 function lifecycle(settings: EngineSettings) {
   return {
     accepts: (ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>) => gate(settings, ctx, neighborsFit),
 
-    /** Keeps a device copy of X (a copy even when X is resident: its producer may dispose it) and of y. */
+    /**
+     * Keeps a device copy of X (a copy even when X is resident: its producer may dispose it) and of y, after
+     * checking that distances among the training rows (and the regression targets' mean) are within the device's
+     * range: a model the device could never search is better fitted elsewhere. (`ctx.extra.y` is core's copy of
+     * the targets, not the caller's array.)
+     */
     async fit(ctx: FitContext<NeighborsParamsResolved, NeighborsFitExtra>): Promise<NeighborsFit> {
       const gpu = await requireDevice();
-      const input = await deviceInput(gpu, ctx, ctx.X);
-      const fitX = input.uploaded ? input.matrix : await copyOnDevice(gpu, input.matrix);
       const yTrain = ctx.extra.y;
-      const y = yTrain && new WebGPUMatrix(gpu, uploadTargets(gpu, yTrain, ctx), yTrain.length, 1);
-      return { model: { fitX, y: ctx.extra.y, nClasses: ctx.extra.nClasses }, y, dtype: ctx.dtype };
+      const kind = yTrain instanceof Float64Array ? "regression" : "neighbors";
+      const input = await deviceInput(gpu, ctx, ctx.X, (X) => searchRange(ctx.params, ctx.params.nNeighbors, X.cols, largest(X.maxAbs), yTrain, kind));
+      const fitX = input.uploaded ? input.matrix : await copyOnDevice(gpu, input.matrix);
+      const y = yTrain && new WebGPUMatrix(gpu, uploadTargets(gpu, yTrain, ctx), yTrain.length, 1, Float64Array.of(maxAbsOf(yTrain)));
+      return { model: { fitX, y: yTrain, nClasses: ctx.extra.nClasses }, y, dtype: ctx.dtype };
     },
 
     postFit: (ctx: FitContext<NeighborsParamsResolved, NeighborsFitExtra>) => (ctx.fitResult as NeighborsFit).model,
@@ -134,7 +178,7 @@ function lifecycle(settings: EngineSettings) {
 
 /** A copy of `X` on the device (no transfer), freed again if the copy fails. */
 async function copyOnDevice(gpu: Gpu, X: WebGPUMatrix): Promise<WebGPUMatrix> {
-  const copy = allocateMatrix(gpu, X.rows, X.cols);
+  const copy = allocateMatrix(gpu, X.rows, X.cols, X.maxAbs);
   const batch = new Batch(gpu);
   batch.copy(X.buffer, 0, copy.buffer, 0, X.bytes);
   try {

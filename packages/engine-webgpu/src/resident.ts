@@ -4,7 +4,9 @@
  */
 import { Matrix, type DataMatrix, type DType, type HookContext, type ResidentMatrix, type TraceRecorder } from "@plugml/core";
 import type { Gpu } from "./device.js";
-import { Batch, STORAGE_USAGE } from "./kernels/dispatch.js";
+import { Batch, STORAGE_USAGE, writeArray } from "./kernels/dispatch.js";
+import { Paced, writeInSteps, type PaceKind } from "./kernels/pacing.js";
+import { columnMaxAbs, requireFinite, requireInRange } from "./range.js";
 
 /** Name under which the engine registers and which its resident matrices carry. */
 export const ENGINE_NAME = "webgpu";
@@ -32,6 +34,11 @@ export class WebGPUMatrix implements ResidentMatrix {
     readonly buffer: GPUBuffer,
     readonly rows: number,
     readonly cols: number,
+    /**
+     * Per column, an upper bound of |value|: what the range checks of the next hook use, since scanning the data
+     * would need a readback. Uploads record the scanned maxima; kernels' outputs derive a bound from their inputs'.
+     */
+    readonly maxAbs: Float64Array,
   ) {
     collected.register(this, { gpu, buffer }, this);
   }
@@ -41,10 +48,11 @@ export class WebGPUMatrix implements ResidentMatrix {
     return this.rows * this.cols * 4;
   }
 
-  /** Throws unless the data is still on a live device. */
+  /** Throws unless the data is still on a live device: `DeviceLostError` when the device failed. */
   checkUsable(): void {
     if (this.released) throw new Error("This WebGPU resident matrix was disposed.");
-    if (this.gpu.disposed) throw new Error("This WebGPU resident matrix belongs to a device that was disposed or lost.");
+    if (this.gpu.released) throw new Error("This WebGPU resident matrix belongs to a device that was disposed or lost.");
+    this.gpu.throwIfLost();
   }
 
   /** Copies the values to a host float32 {@link Matrix} (one mapAsync readback). */
@@ -71,15 +79,21 @@ export function isWebGPUMatrix(X: unknown): X is WebGPUMatrix {
   return X instanceof WebGPUMatrix;
 }
 
-/** A fresh resident matrix of the given shape; its contents are undefined until a kernel writes them. */
-export function allocateMatrix(gpu: Gpu, rows: number, cols: number): WebGPUMatrix {
-  return new WebGPUMatrix(gpu, gpu.pool.acquire(rows * cols * 4, STORAGE_USAGE), rows, cols);
+/**
+ * A fresh resident matrix of the given shape whose values will be at most `maxAbs` per column in magnitude; its
+ * contents are undefined until a kernel writes them.
+ */
+export function allocateMatrix(gpu: Gpu, rows: number, cols: number, maxAbs: Float64Array): WebGPUMatrix {
+  return new WebGPUMatrix(gpu, gpu.pool.acquire(rows * cols * 4, STORAGE_USAGE), rows, cols, maxAbs);
 }
 
-/** Copies a typed array into a new pooled storage buffer and records the bytes. */
-export function uploadArray(gpu: Gpu, data: Float32Array | Int32Array | Uint32Array, record: TraceRecorder): GPUBuffer {
+/**
+ * Copies a typed array into a new pooled storage buffer and records the bytes, and the copy a view of shared
+ * memory needs first (`what` names the data in that record).
+ */
+export function uploadArray(gpu: Gpu, data: Float32Array | Int32Array | Uint32Array, record: TraceRecorder, what: string): GPUBuffer {
   const buffer = gpu.pool.acquire(data.byteLength, STORAGE_USAGE);
-  if (data.byteLength > 0) gpu.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  writeArray(gpu, buffer, 0, data, () => record.conversion(`${what} SharedArrayBuffer -> copy`));
   record.bytesToDevice(data.byteLength);
   return buffer;
 }
@@ -101,24 +115,27 @@ export async function readBytes(gpu: Gpu, buffer: GPUBuffer, offset: number, byt
 }
 
 /**
- * Computes a hook's matrix result: allocates `out` (rows x cols), lets `encode` queue the kernels that fill it,
- * submits them and hands `out` over as it is when the caller asked for `output: "engine"`, or reads it back
- * (recording the bytes) and frees it otherwise. `out` is freed too when encoding or the submission fails.
+ * Computes a hook's matrix result: allocates `out` (rows x cols, values bounded by `maxAbs` per column), lets
+ * `encode` record the kernels that fill it as steps of a computation paced as `kind` (so the call's signal is
+ * honoured between submissions), and hands `out` over as it is when the caller asked for `output: "engine"`, or
+ * reads it back (recording the bytes, refusing non-finite values) and frees it otherwise. `out` is freed too when
+ * encoding or a submission fails.
  */
 export async function deliver(
   gpu: Gpu,
   rows: number,
   cols: number,
-  ctx: { output: "host" | "engine"; record: TraceRecorder; X: DataMatrix },
-  encode: (batch: Batch, out: WebGPUMatrix) => Promise<void>,
+  maxAbs: Float64Array,
+  ctx: { output: "host" | "engine"; record: TraceRecorder; X: DataMatrix; signal?: AbortSignal },
+  kind: PaceKind,
+  encode: (paced: Paced, out: WebGPUMatrix) => Promise<void>,
 ): Promise<DataMatrix> {
-  const out = allocateMatrix(gpu, rows, cols);
-  const batch = new Batch(gpu);
+  const out = allocateMatrix(gpu, rows, cols, maxAbs);
+  const paced = new Paced(gpu, kind, ctx.signal);
   let values: ArrayBuffer[];
   try {
-    await encode(batch, out);
-    if (ctx.output !== "engine") batch.read(out.buffer, 0, out.bytes);
-    values = await batch.submit();
+    await encode(paced, out);
+    values = await paced.finish(ctx.output === "engine" ? [] : [{ buffer: out.buffer, offset: 0, bytes: out.bytes }]);
   } catch (e) {
     out.dispose();
     throw e;
@@ -126,7 +143,9 @@ export async function deliver(
   if (ctx.output === "engine") return out;
   out.dispose();
   ctx.record.bytesFromDevice(out.bytes);
-  return hostMatrix(new Float32Array(values[0]), out.rows, out.cols, ctx.X.dtype, ctx.record);
+  const result = new Float32Array(values[0]);
+  requireFinite(result, "the result");
+  return hostMatrix(result, out.rows, out.cols, ctx.X.dtype, ctx.record);
 }
 
 /**
@@ -192,25 +211,83 @@ export interface DeviceInput {
 }
 
 /**
- * Puts `X` on the device for a hook: a webgpu resident matrix is used in place; another engine's resident
- * matrix is read to the host through `ctx.toHost` (core counts those bytes) and uploaded; host data is converted
- * to float32 if needed and uploaded, the bytes and any conversion recorded.
+ * A hook's input before it goes to the device: its shape and per-column magnitudes (a resident matrix's bound, or
+ * a scan of the host data), so that the hook's range check can decline before anything is uploaded.
  */
-export async function deviceInput(
+export interface StagedInput {
+  rows: number;
+  cols: number;
+  maxAbs: Float64Array;
+  /** Puts the data on the device (at most once); a large upload goes in steps that honour the call's signal. */
+  place(): Promise<DeviceInput>;
+  /** Frees what staging took when the data will not be placed (a kept upload). */
+  drop(): void;
+}
+
+/**
+ * Prepares `X` for a hook: a webgpu resident matrix (or this hook's kept upload of it) is used in place; another
+ * engine's resident matrix is read to the host through `ctx.toHost` (core counts those bytes); host data is
+ * scanned for its magnitudes and, when placed, converted to float32 if needed and uploaded, the bytes and any
+ * conversion recorded.
+ */
+export async function stageInput(
   gpu: Gpu,
-  ctx: Pick<HookContext, "record" | "toHost">,
+  ctx: Pick<HookContext, "record" | "toHost" | "signal">,
   X: DataMatrix,
   what = "X",
   kept?: KeptUpload,
-): Promise<DeviceInput> {
+): Promise<StagedInput> {
   const reused = kept?.take(X);
-  if (reused) return { matrix: reused, release: () => reused.dispose(), uploaded: true };
+  if (reused) {
+    const release = () => reused.dispose();
+    return { ...shape(reused), place: async () => ({ matrix: reused, release, uploaded: true }), drop: release };
+  }
   if (isWebGPUMatrix(X)) {
     X.checkUsable();
-    return { matrix: X, release: () => undefined, uploaded: false };
+    return { ...shape(X), place: async () => ({ matrix: X, release: () => undefined, uploaded: false }), drop: () => undefined };
   }
   const host = await ctx.toHost(X);
-  const data = toFloat32(host.data, what, ctx.record);
-  const matrix = new WebGPUMatrix(gpu, uploadArray(gpu, data, ctx.record), host.rows, host.cols);
-  return { matrix, release: () => matrix.dispose(), uploaded: true };
+  const maxAbs = columnMaxAbs(host.data, host.rows, host.cols);
+  return {
+    rows: host.rows,
+    cols: host.cols,
+    maxAbs,
+    place: async () => {
+      const data = toFloat32(host.data, what, ctx.record);
+      const buffer = gpu.pool.acquire(data.byteLength, STORAGE_USAGE);
+      try {
+        await writeInSteps(gpu, buffer, data, ctx.signal, () => ctx.record.conversion(`${what} SharedArrayBuffer -> copy`));
+      } catch (e) {
+        gpu.pool.release(buffer);
+        throw e;
+      }
+      ctx.record.bytesToDevice(data.byteLength);
+      const matrix = new WebGPUMatrix(gpu, buffer, host.rows, host.cols, maxAbs);
+      return { matrix, release: () => matrix.dispose(), uploaded: true };
+    },
+    drop: () => undefined,
+  };
+}
+
+function shape(X: WebGPUMatrix): Pick<StagedInput, "rows" | "cols" | "maxAbs"> {
+  return { rows: X.rows, cols: X.cols, maxAbs: X.maxAbs };
+}
+
+/**
+ * Puts `X` on the device for a hook ({@link stageInput}), after `check` (a range check on its magnitudes)
+ * agreed; a refusal declines the call with `NotSupportedByEngineError` before anything is uploaded.
+ */
+export async function deviceInput(
+  gpu: Gpu,
+  ctx: Pick<HookContext, "record" | "toHost" | "signal">,
+  X: DataMatrix,
+  check: (staged: StagedInput) => true | string,
+  what = "X",
+  kept?: KeptUpload,
+): Promise<DeviceInput> {
+  const staged = await stageInput(gpu, ctx, X, what, kept);
+  const verdict = check(staged);
+  if (verdict !== true) staged.drop();
+  requireInRange(verdict);
+  return staged.place();
 }

@@ -1,5 +1,5 @@
 // The same data and randomState on the CPU and WebGPU engines give the same results, within float32 tolerance.
-import { KMeans, KNeighborsClassifier, KNeighborsRegressor, NearestNeighbors, StandardScaler } from "@plugml/core";
+import { KMeans, KNeighborsClassifier, KNeighborsRegressor, Matrix, NearestNeighbors, StandardScaler } from "@plugml/core";
 import { describeWebGPU } from "./adapter.js";
 import { blobs, maxRelDiff, registerVariant, uniform } from "./helpers.js";
 
@@ -68,6 +68,17 @@ describeWebGPU("cpu and webgpu agree", () => {
       }
     });
   }
+
+  it("cosine counts a row as zero below ten epsilons of the dtype it came in, as scikit-learn's normalize", async () => {
+    // A norm of 2e-7 is below 10 eps(float32) but far above 10 eps(float64): normalised only for float64 input.
+    const X = Matrix.from([[0], [2e-7], [1]]);
+    for (const dtype of ["float32", "float64"] as const) {
+      const fit = (name: string) => on(new NearestNeighbors({ nNeighbors: 2, metric: "cosine" }), name).fit(X.astype(dtype));
+      const [cpu, wg] = [await fit("cpu"), await fit(gpu)];
+      const [a, b] = [await wg.kneighbors(X.astype(dtype)), await cpu.kneighbors(X.astype(dtype))];
+      expect(Array.from(a.distances.data)).toEqual(Array.from(b.distances.data));
+    }
+  });
 
   it("KNeighborsClassifier and KNeighborsRegressor, uniform and distance weights", async () => {
     const train = uniform(2000, 5, 7);

@@ -1,46 +1,22 @@
 // A hook that fails gives back every device buffer it took, whichever step failed.
 import { KMeans, Matrix, type KNeighborsContext, type TraceRecorder } from "@plugml/core";
 import { createWebGPUEngine, WebGPUMatrix } from "@plugml/engine-webgpu";
-import { requireDevice, type Gpu } from "../src/device.js";
+import { requireDevice } from "../src/device.js";
 import { STORAGE_USAGE } from "../src/kernels/dispatch.js";
 import { describeWebGPU } from "./adapter.js";
-import { blobs, registerVariant, uniform } from "./helpers.js";
+import { blobs, outstandingAfter, registerVariant, uniform } from "./helpers.js";
 
 const engine = registerVariant("webgpu-failing", { minElements: 0 });
 
 const hooks = createWebGPUEngine({ minElements: 0 }).estimators;
 const record: TraceRecorder = { bytesToDevice: () => undefined, bytesFromDevice: () => undefined, conversion: () => undefined };
 
-/** Runs `body` and returns how many buffers it took from the pool and had not given back when it settled. */
-async function outstandingAfter(gpu: Gpu, body: () => Promise<unknown>): Promise<number> {
-  const { pool } = gpu;
-  const taken = new Set<GPUBuffer>();
-  const acquire = pool.acquire.bind(pool);
-  const release = pool.release.bind(pool);
-  pool.acquire = (bytes, usage) => {
-    const buffer = acquire(bytes, usage);
-    taken.add(buffer);
-    return buffer;
-  };
-  pool.release = (buffer) => {
-    taken.delete(buffer);
-    release(buffer);
-  };
-  try {
-    await body();
-  } finally {
-    delete (pool as Partial<typeof pool>).acquire;
-    delete (pool as Partial<typeof pool>).release;
-  }
-  return taken.size;
-}
-
 describeWebGPU("failing hooks release their buffers", () => {
   it("kneighbors frees the uploaded training set when the queries cannot be put on the device", async () => {
     const gpu = await requireDevice();
     // A disposed resident matrix as the queries: the training set (a host matrix, as another engine fitted it)
     // is uploaded first, then the queries are refused.
-    const queries = new WebGPUMatrix(gpu, gpu.pool.acquire(64, STORAGE_USAGE), 4, 4);
+    const queries = new WebGPUMatrix(gpu, gpu.pool.acquire(64, STORAGE_USAGE), 4, 4, new Float64Array(4));
     queries.dispose();
     const ctx = {
       estimator: "NearestNeighbors",

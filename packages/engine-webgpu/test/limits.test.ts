@@ -125,6 +125,20 @@ describeWebGPU("declining with a reason", () => {
     expect((error as Error).message).toContain("exceeds the 64 neighbours");
   });
 
+  it("StandardScaler with sample weights is declined (the device computes unweighted statistics only)", async () => {
+    const X = uniform(300, 3, 3);
+    const sampleWeight = Float64Array.from({ length: X.rows }, (_, i) => 1 + (i % 4));
+    const scaler = await new StandardScaler().setComputationalEngine(whole).fit(X, undefined, { sampleWeight });
+    expect(scaler.engineUsed_).toBe("cpu");
+    expect(scaler.engineTrace_.find((e) => e.engine === whole)).toMatchObject({
+      hook: "prepareFit",
+      outcome: "declined",
+      reason: "sample weights: the device computes unweighted column statistics only",
+    });
+    const unweighted = await new StandardScaler().setComputationalEngine("cpu").fit(X);
+    expect(Array.from(scaler.mean_!)).not.toEqual(Array.from(unweighted.mean_!));
+  });
+
   it("kneighbors asking for more neighbours than the kernel keeps falls back per call", async () => {
     const nn = await new NearestNeighbors({ nNeighbors: 3 }).setComputationalEngine(whole).fit(uniform(200, 3, 2));
     expect(nn.engineUsed_).toBe(whole);

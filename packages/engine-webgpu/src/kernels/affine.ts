@@ -1,7 +1,8 @@
 /** Element-wise affine maps per column: StandardScaler's (x - mean) / scale and its inverse x * scale + mean. */
 import type { Gpu } from "../device.js";
 import type { WebGPUMatrix } from "../resident.js";
-import { Batch, range, rowChunks, rowRange, WGSL_GROUP_INDEX } from "./dispatch.js";
+import { range, rowRange, stepChunks, WGSL_GROUP_INDEX } from "./dispatch.js";
+import type { Paced } from "./pacing.js";
 
 const WORKGROUP = 256;
 
@@ -26,19 +27,21 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 `;
 
 /**
- * Encodes `out = (X - mean) / scale` (or the inverse) over every row chunk of `X`. `coef` holds the float32 mean
- * then the scale, `cols` values each.
+ * Records `out = (X - mean) / scale` (or the inverse) over every row chunk of `X` as steps of `paced`. `coef`
+ * holds the float32 mean then the scale, `cols` values each.
  */
-export async function encodeAffine(gpu: Gpu, batch: Batch, X: WebGPUMatrix, coef: GPUBuffer, out: WebGPUMatrix, inverse: boolean, maxBindingBytes: number): Promise<void> {
+export async function encodeAffine(gpu: Gpu, paced: Paced, X: WebGPUMatrix, coef: GPUBuffer, out: WebGPUMatrix, inverse: boolean, maxBindingBytes: number): Promise<void> {
   const pipeline = await gpu.pipeline(SOURCE);
   const rowBytes = X.cols * 4;
-  for (const chunk of rowChunks(gpu, X.rows, [rowBytes], maxBindingBytes)) {
+  for (const chunk of stepChunks(gpu, X.rows, [rowBytes], maxBindingBytes, paced.budget / X.cols)) {
     const count = chunk.count * X.cols;
-    batch.dispatch(
-      pipeline,
-      [count, X.cols, inverse ? 1 : 0],
-      [rowRange(X.buffer, chunk, rowBytes), range(coef, 2 * X.cols * 4), rowRange(out.buffer, chunk, rowBytes)],
-      Math.ceil(count / WORKGROUP),
+    await paced.step(count, (batch) =>
+      batch.dispatch(
+        pipeline,
+        [count, X.cols, inverse ? 1 : 0],
+        [rowRange(X.buffer, chunk, rowBytes), range(coef, 2 * X.cols * 4), rowRange(out.buffer, chunk, rowBytes)],
+        Math.ceil(count / WORKGROUP),
+      ),
     );
   }
 }

@@ -2,7 +2,8 @@
 import type { Gpu } from "../device.js";
 import { tileFloats } from "../options.js";
 import type { WebGPUMatrix } from "../resident.js";
-import { Batch, range, rowChunks, rowRange, WGSL_GROUP_INDEX } from "./dispatch.js";
+import { range, rowRange, stepChunks, WGSL_GROUP_INDEX } from "./dispatch.js";
+import type { Paced } from "./pacing.js";
 
 const WORKGROUP = 256;
 
@@ -38,18 +39,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 }
 `;
 
-/** Encodes `out[i, c] = ||X[i] - centers[c]||` over every row chunk of `X`; `out` is rows x k. */
-export async function encodeCenterDistances(gpu: Gpu, batch: Batch, X: WebGPUMatrix, centers: GPUBuffer, out: WebGPUMatrix, maxBindingBytes: number): Promise<void> {
+/** Records `out[i, c] = ||X[i] - centers[c]||` over every row chunk of `X` as steps of `paced`; `out` is rows x k. */
+export async function encodeCenterDistances(gpu: Gpu, paced: Paced, X: WebGPUMatrix, centers: GPUBuffer, out: WebGPUMatrix, maxBindingBytes: number): Promise<void> {
   const pipeline = await gpu.pipeline(source(tileFloats(gpu)));
   const { cols } = X;
   const k = out.cols;
-  for (const chunk of rowChunks(gpu, X.rows, [cols * 4, k * 4], maxBindingBytes)) {
+  for (const chunk of stepChunks(gpu, X.rows, [cols * 4, k * 4], maxBindingBytes, paced.budget / (k * cols))) {
     const groups = Math.ceil(chunk.count / WORKGROUP);
-    batch.dispatch(
-      pipeline,
-      [chunk.count, cols, k, groups],
-      [rowRange(X.buffer, chunk, cols * 4), range(centers, k * cols * 4), rowRange(out.buffer, chunk, k * 4)],
-      groups,
+    await paced.step(chunk.count * k * cols, (batch) =>
+      batch.dispatch(
+        pipeline,
+        [chunk.count, cols, k, groups],
+        [rowRange(X.buffer, chunk, cols * 4), range(centers, k * cols * 4), rowRange(out.buffer, chunk, k * 4)],
+        groups,
+      ),
     );
   }
 }

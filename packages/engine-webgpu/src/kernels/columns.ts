@@ -5,7 +5,8 @@
 import type { Gpu } from "../device.js";
 import type { TraceRecorder } from "@plugml/core";
 import type { WebGPUMatrix } from "../resident.js";
-import { Batch, range, rowChunks, rowRange, WGSL_GROUP_INDEX, type Binding } from "./dispatch.js";
+import { range, rowRange, STORAGE_USAGE, stepChunks, WGSL_GROUP_INDEX, type Batch, type Binding } from "./dispatch.js";
+import { Paced } from "./pacing.js";
 
 /** Rows summed by one invocation before handing over to the next level: a tree of fan-in 256 keeps float32 error small. */
 const BLOCK_ROWS = 256;
@@ -95,40 +96,57 @@ export class ColumnReducer {
  * Column means and population variances of a device matrix, in float64 on the host, by the corrected two-pass
  * algorithm (as engine-cpu and scikit-learn): the device sums columns, divides by n, then sums deviations from
  * that float32 mean and their squares; the host adds the mean of the deviations back and subtracts its square,
- * which cancels the rounding of the float32 mean. One submission, one readback of 3 x cols floats.
+ * which cancels the rounding of the float32 mean. One readback of 3 x cols floats; the passes go in paced
+ * submissions, so `signal` is honoured between them.
  */
-export async function columnMeanVar(gpu: Gpu, X: WebGPUMatrix, maxBindingBytes: number, record: TraceRecorder): Promise<{ mean: Float64Array; variance: Float64Array }> {
+export async function columnMeanVar(
+  gpu: Gpu,
+  X: WebGPUMatrix,
+  maxBindingBytes: number,
+  record: TraceRecorder,
+  signal: AbortSignal | undefined,
+): Promise<{ mean: Float64Array; variance: Float64Array }> {
   const { rows, cols } = X;
   const reducer = await ColumnReducer.create(gpu);
-  const chunks = rowChunks(gpu, rows, [cols * 4], maxBindingBytes);
+  const paced = new Paced(gpu, "columns", signal);
+  // Chunks of whole blocks: the sums then do not depend on how the pace splits the rows.
+  const chunks = stepChunks(gpu, rows, [cols * 4], maxBindingBytes, paced.budget / cols, BLOCK_ROWS);
   const totalBlocks = chunks.reduce((n, c) => n + ColumnReducer.blocks(c.count), 0);
-  const batch = new Batch(gpu);
+  // Shared by the steps of several submissions, so owned here rather than by a batch.
+  const { pool } = gpu;
+  const partials = pool.acquire(totalBlocks * 2 * cols * 4, STORAGE_USAGE);
+  const mean = pool.acquire(cols * 4, STORAGE_USAGE);
+  const devTotals = pool.acquire(2 * cols * 4, STORAGE_USAGE);
   // Sums over every row into `totals`: the columns divided by `divisor`, or, given `mean`, the deviations from it
   // and their squares (2 x cols). Each chunk's block partials go after the previous chunk's, then one reduction.
-  const columnTotals = (totals: GPUBuffer, divisor: number, mean?: Binding) => {
+  const columnTotals = async (totals: GPUBuffer, divisor: number, mean?: Binding) => {
     const width = mean ? 2 * cols : cols;
-    const partials = batch.scratch(totalBlocks * width * 4);
     let offset = 0;
     for (const chunk of chunks) {
-      reducer.partials(batch, rowRange(X.buffer, chunk, cols * 4), chunk.count, cols, partials, offset, mean);
+      const at = offset;
+      await paced.step(chunk.count * cols, (batch) => reducer.partials(batch, rowRange(X.buffer, chunk, cols * 4), chunk.count, cols, partials, at, mean));
       offset += ColumnReducer.blocks(chunk.count);
     }
-    reducer.reduce(batch, partials, totalBlocks, width, totals, divisor);
+    await paced.step(totalBlocks * width, (batch) => reducer.reduce(batch, partials, totalBlocks, width, totals, divisor));
   };
-  const mean = batch.scratch(cols * 4);
-  columnTotals(mean, rows);
-  const devTotals = batch.scratch(2 * cols * 4);
-  columnTotals(devTotals, 1, range(mean, cols * 4));
-  batch.read(mean, 0, cols * 4);
-  batch.read(devTotals, 0, 2 * cols * 4);
-  const [m32, d32] = (await batch.submit()).map((b) => new Float32Array(b));
-  record.bytesFromDevice(3 * cols * 4);
-  const meanOut = new Float64Array(cols);
-  const variance = new Float64Array(cols);
-  for (let j = 0; j < cols; j++) {
-    const dev = d32[j];
-    meanOut[j] = m32[j] + dev / rows;
-    variance[j] = (d32[cols + j] - (dev * dev) / rows) / rows;
+  try {
+    await columnTotals(mean, rows);
+    await columnTotals(devTotals, 1, range(mean, cols * 4));
+    const values = await paced.finish([
+      { buffer: mean, offset: 0, bytes: cols * 4 },
+      { buffer: devTotals, offset: 0, bytes: 2 * cols * 4 },
+    ]);
+    const [m32, d32] = values.map((b) => new Float32Array(b));
+    record.bytesFromDevice(3 * cols * 4);
+    const meanOut = new Float64Array(cols);
+    const variance = new Float64Array(cols);
+    for (let j = 0; j < cols; j++) {
+      const dev = d32[j];
+      meanOut[j] = m32[j] + dev / rows;
+      variance[j] = (d32[cols + j] - (dev * dev) / rows) / rows;
+    }
+    return { mean: meanOut, variance };
+  } finally {
+    for (const b of [partials, mean, devTotals]) pool.release(b);
   }
-  return { mean: meanOut, variance };
 }

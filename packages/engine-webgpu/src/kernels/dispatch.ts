@@ -71,6 +71,11 @@ export class Batch {
     return buffer;
   }
 
+  /** Takes a pooled buffer over: it goes back to the pool after this batch's submission, as scratch does. */
+  adopt(buffer: GPUBuffer): void {
+    this.temporaries.push(buffer);
+  }
+
   /**
    * Queues a copy of `bytes` bytes at `offset` of `source` to the host, after everything queued so far; the
    * values come back from {@link Batch.submit}, in the order of the `read` calls. Callers record the bytes.
@@ -84,8 +89,10 @@ export class Batch {
   }
 
   /**
-   * Submits everything queued, waits for it, and returns the values of the {@link Batch.read} calls. Throws on
-   * any validation or out-of-memory error of the batch.
+   * Submits everything queued, waits until the device has done it, and returns the values of the
+   * {@link Batch.read} calls. Throws on any validation or out-of-memory error of the batch, and
+   * `DeviceLostError` when the device is lost before or while it runs (a lost device silently skips work, so
+   * results are checked for that too).
    */
   async submit(): Promise<ArrayBuffer[]> {
     const { pool } = this.gpu;
@@ -93,7 +100,9 @@ export class Batch {
       const [validation, memory] = await this.encodeAndSubmit();
       const error = validation ?? memory;
       if (error) throw new Error(`WebGPU error: ${error.message}`);
-      return await Promise.all(
+      // Without reads nothing else waits for the work; callers time submissions and free buffers after them.
+      if (this.reads.length === 0) await this.gpu.device.queue.onSubmittedWorkDone();
+      const values = await Promise.all(
         this.reads.map(async ({ staging, bytes }) => {
           await staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes);
           const copy = staging.getMappedRange(0, bytes).slice(0);
@@ -101,13 +110,22 @@ export class Batch {
           return copy;
         }),
       );
+      this.gpu.throwIfLost();
+      return values;
+    } catch (e) {
+      throw await this.gpu.explain(e);
     } finally {
-      for (const b of this.temporaries) pool.release(b);
+      this.discard();
       for (const { staging } of this.reads) pool.release(staging);
-      this.commands.length = 0;
-      this.temporaries.length = 0;
       this.reads.length = 0;
     }
+  }
+
+  /** Drops what was recorded and gives this batch's scratch buffers back (a batch that will not be submitted). */
+  discard(): void {
+    for (const b of this.temporaries) this.gpu.pool.release(b);
+    this.commands.length = 0;
+    this.temporaries.length = 0;
   }
 
   /**
@@ -140,10 +158,26 @@ export class Batch {
     });
     const buffer = this.gpu.pool.acquire(bytes, UNIFORM_USAGE);
     // Written now, executed before this batch's commands: each dispatch gets its own buffer, so no overwrite races.
-    this.gpu.device.queue.writeBuffer(buffer, 0, data);
+    writeArray(this.gpu, buffer, 0, u32);
     this.temporaries.push(buffer);
     return buffer;
   }
+}
+
+/**
+ * `queue.writeBuffer` of a typed array at byte `offset` of `buffer`: the one way host data reaches the device.
+ * Dawn's binding refuses views of a SharedArrayBuffer (a TypeError, "no overload matched", thrown at the call),
+ * so those are copied first; `onCopy` is told, so that the caller can record the copy.
+ */
+export function writeArray(gpu: Gpu, buffer: GPUBuffer, offset: number, data: Float32Array | Int32Array | Uint32Array, onCopy?: () => void): void {
+  if (data.byteLength === 0) return;
+  let source = data;
+  // By tag, not instanceof: under jest (vm contexts) and in workers ArrayBuffers come from several realms.
+  if (Object.prototype.toString.call(data.buffer) === "[object SharedArrayBuffer]") {
+    source = data.slice();
+    onCopy?.();
+  }
+  gpu.device.queue.writeBuffer(buffer, offset, source.buffer, source.byteOffset, source.byteLength);
 }
 
 /** A run of consecutive rows processed by one dispatch. */
@@ -154,6 +188,11 @@ export interface RowChunk {
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
+}
+
+/** Least common multiple of two positive integers. */
+export function lcm(a: number, b: number): number {
+  return (a * b) / gcd(a, b);
 }
 
 /**
@@ -167,15 +206,8 @@ function gcd(a: number, b: number): number {
 export function rowChunks(gpu: Gpu, rows: number, rowBytes: readonly number[], limitBytes: number): RowChunk[] {
   const deviceLimit = gpu.limits.maxStorageBufferBindingSize;
   const limit = Math.min(limitBytes, deviceLimit);
-  const align = gpu.limits.minStorageBufferOffsetAlignment;
-  let granule = 1;
-  let widest = 4;
-  for (const b of rowBytes) {
-    if (b <= 0) continue;
-    const g = align / gcd(align, b);
-    granule = (granule * g) / gcd(granule, g);
-    widest = Math.max(widest, b);
-  }
+  const granule = chunkGranule(gpu, rowBytes);
+  const widest = Math.max(4, ...rowBytes);
   if (granule * widest > deviceLimit) {
     throw new Error(`WebGPU: ${granule} rows of ${widest} bytes exceed one storage binding (${deviceLimit} bytes).`);
   }
@@ -183,6 +215,38 @@ export function rowChunks(gpu: Gpu, rows: number, rowBytes: readonly number[], l
   const chunks: RowChunk[] = [];
   for (let start = 0; start < rows; start += perChunk) chunks.push({ start, count: Math.min(perChunk, rows - start) });
   return chunks;
+}
+
+/**
+ * Row chunks of at most about `rowsPerStep` rows (one dispatch each: a step a paced computation can stop after),
+ * within one binding of `limitBytes`. Chunk starts are multiples of `unit` (and of the alignment granule), so that
+ * a kernel summing in fixed blocks of `unit` rows gives the same result however a pace splits the rows; when such
+ * a multiple exceeds one binding, chunks are as large as a binding allows, whatever the pace.
+ */
+export function stepChunks(gpu: Gpu, rows: number, rowBytes: readonly number[], limitBytes: number, rowsPerStep: number, unit = 1): RowChunk[] {
+  const widest = Math.max(4, ...rowBytes);
+  const bindingRows = Math.floor(Math.min(limitBytes, gpu.limits.maxStorageBufferBindingSize) / widest);
+  const granule = chunkGranule(gpu, rowBytes);
+  const step = lcm(granule, unit);
+  if (step > bindingRows) return rowChunks(gpu, rows, rowBytes, limitBytes);
+  const perChunk = Math.max(step, Math.floor(Math.min(bindingRows, rowsPerStep) / step) * step);
+  const chunks: RowChunk[] = [];
+  for (let start = 0; start < rows; start += perChunk) chunks.push({ start, count: Math.min(perChunk, rows - start) });
+  return chunks;
+}
+
+/**
+ * Fewest rows a chunk start must be a multiple of so that the byte offset of every row-indexed binding (`rowBytes`
+ * per row) respects `minStorageBufferOffsetAlignment`.
+ */
+export function chunkGranule(gpu: Gpu, rowBytes: readonly number[]): number {
+  const align = gpu.limits.minStorageBufferOffsetAlignment;
+  let granule = 1;
+  for (const b of rowBytes) {
+    if (b <= 0) continue;
+    granule = lcm(granule, align / gcd(align, b));
+  }
+  return granule;
 }
 
 /** The byte range of a chunk's rows in a buffer holding `rowBytes` bytes per row. */

@@ -9,8 +9,10 @@ import type { IterationInfo, TraceRecorder } from "@plugml/core";
 import type { Gpu } from "../device.js";
 import { tileFloats } from "../options.js";
 import type { WebGPUMatrix } from "../resident.js";
+import { requireFinite } from "../range.js";
 import { ColumnReducer } from "./columns.js";
-import { Batch, range, rowChunks, rowRange, STORAGE_USAGE, WGSL_GROUP_INDEX, type RowChunk } from "./dispatch.js";
+import { Batch, chunkGranule, lcm, range, rowRange, STORAGE_USAGE, stepChunks, WGSL_GROUP_INDEX, writeArray, type RowChunk } from "./dispatch.js";
+import { Paced } from "./pacing.js";
 
 const WORKGROUP = 256;
 /** Upper bound on the per-workgroup partial sums of one pass, so that huge k x d cannot exhaust the device. */
@@ -165,14 +167,20 @@ interface AssignPlan {
 }
 
 function planAssign(gpu: Gpu, rows: number, cols: number, k: number, maxBindingBytes: number): AssignPlan {
-  const chunks = rowChunks(gpu, rows, [cols * 4, 4], maxBindingBytes);
+  const rowBytes = [cols * 4, 4];
   const entryBytes = (k * (cols + 1) + 2) * 4;
   const budget = Math.min(PARTIALS_BYTES, gpu.limits.maxStorageBufferBindingSize);
-  const maxGroupsPerChunk = Math.max(1, Math.floor(budget / entryBytes / chunks.length));
+  const maxGroups = Math.max(1, Math.floor(budget / entryBytes));
+  const blocks = Math.ceil(rows / WORKGROUP);
+  // Rows per workgroup follow from the shape alone (within one binding), never from the pace: each workgroup's
+  // partial sums, and so the result, are the same however the chunks below split the rows.
+  const unit = lcm(WORKGROUP, chunkGranule(gpu, rowBytes));
+  const bindingRows = Math.floor(Math.min(maxBindingBytes, gpu.limits.maxStorageBufferBindingSize) / (cols * 4));
+  const rowsPerGroup = Math.min(WORKGROUP * Math.ceil(blocks / Math.min(blocks, maxGroups)), Math.max(unit, Math.floor(bindingRows / unit) * unit));
+  // A chunk is one dispatch, a step a paced submission can end after: at most about one submission's work.
+  const chunks = stepChunks(gpu, rows, rowBytes, maxBindingBytes, gpu.pace("lloyd").budget / (k * cols), rowsPerGroup);
   let groupOffset = 0;
   const planned = chunks.map((chunk) => {
-    const blocks = Math.ceil(chunk.count / WORKGROUP);
-    const rowsPerGroup = WORKGROUP * Math.ceil(blocks / Math.min(blocks, maxGroupsPerChunk));
     const groups = Math.ceil(chunk.count / rowsPerGroup);
     const entry = { chunk, groups, rowsPerGroup, groupOffset };
     groupOffset += groups;
@@ -188,6 +196,8 @@ interface AssignBuffers {
   weights?: GPUBuffer;
   labels: GPUBuffer;
   sqdist: GPUBuffer;
+  /** Per-workgroup partial sums of a pass ({@link LloydKernels.partialsBytes}); a pass spans submissions. */
+  partials: GPUBuffer;
 }
 
 /** The compiled KMeans kernels for one device, with the plan for one X and k. */
@@ -220,34 +230,41 @@ export class LloydKernels {
     return this.entries(true) * 4;
   }
 
+  /** Bytes of the partial sums of a pass with sums (the largest a pass writes). */
+  get partialsBytes(): number {
+    return this.plan.totalGroups * this.entries(true) * 4;
+  }
+
   /**
-   * Encodes one assignment pass over every chunk and the reduction of its partials into `totals`:
+   * Records one assignment pass over every chunk, one step each, and the reduction of its partials into `totals`:
    * `k * (cols + 1)` sums (cluster feature sums, then the cluster weight) when `withSums`, then the number of
    * changed labels and the weighted inertia. `fixed` keeps the labels and measures the distance to them.
    */
-  encodeAssign(batch: Batch, b: AssignBuffers, centers: GPUBuffer, totals: GPUBuffer, mode: { withSums: boolean; fixed: boolean; first: boolean }): void {
-    const { cols } = this;
+  async assignPass(paced: Paced, b: AssignBuffers, centers: GPUBuffer, totals: GPUBuffer, mode: { withSums: boolean; fixed: boolean; first: boolean }): Promise<void> {
+    const { cols, k } = this;
     const entries = this.entries(mode.withSums);
-    const partials = batch.scratch(this.plan.totalGroups * entries * 4);
-    const centerBytes = this.k * cols * 4;
+    const partials = range(b.partials, this.plan.totalGroups * entries * 4);
+    const centerBytes = k * cols * 4;
     for (const { chunk, groups, rowsPerGroup, groupOffset } of this.plan.chunks) {
-      const uniforms = [chunk.count, cols, this.k, rowsPerGroup, groupOffset, groups, b.weights ? 1 : 0, entries - 2, mode.fixed ? 1 : 0, mode.first ? 1 : 0];
-      batch.dispatch(
-        this.assign,
-        uniforms,
-        [
-          rowRange(b.X.buffer, chunk, cols * 4),
-          range(centers, centerBytes),
-          // Unweighted passes never read binding 3; X stands in (read-only aliasing is allowed, read-write is not).
-          b.weights ? rowRange(b.weights, chunk, 4) : rowRange(b.X.buffer, chunk, cols * 4),
-          rowRange(b.labels, chunk, 4),
-          rowRange(b.sqdist, chunk, 4),
-          range(partials, this.plan.totalGroups * entries * 4),
-        ],
-        groups,
+      const uniforms = [chunk.count, cols, k, rowsPerGroup, groupOffset, groups, b.weights ? 1 : 0, entries - 2, mode.fixed ? 1 : 0, mode.first ? 1 : 0];
+      await paced.step(chunk.count * k * cols, (batch) =>
+        batch.dispatch(
+          this.assign,
+          uniforms,
+          [
+            rowRange(b.X.buffer, chunk, cols * 4),
+            range(centers, centerBytes),
+            // Unweighted passes never read binding 3; X stands in (read-only aliasing is allowed, read-write is not).
+            b.weights ? rowRange(b.weights, chunk, 4) : rowRange(b.X.buffer, chunk, cols * 4),
+            rowRange(b.labels, chunk, 4),
+            rowRange(b.sqdist, chunk, 4),
+            partials,
+          ],
+          groups,
+        ),
       );
     }
-    this.reducer.reduce(batch, partials, this.plan.totalGroups, entries, totals);
+    await paced.step(this.plan.totalGroups * entries, (batch) => this.reducer.reduce(batch, b.partials, this.plan.totalGroups, entries, totals));
   }
 
   /** Encodes the center update from reduced `totals`, writing the new centers to `next` and 4 floats to `status`. */
@@ -277,6 +294,8 @@ export interface LloydInput {
   tolAbs: number;
   record: TraceRecorder;
   report(info: IterationInfo): "continue" | "stop";
+  /** Cancellation, checked between the submissions within an iteration (core checks it between iterations). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -292,25 +311,27 @@ export async function lloyd(gpu: Gpu, kernels: LloydKernels, input: LloydInput, 
   const { pool } = gpu;
   const centerBytes = k * cols * 4;
   let current = pool.acquire(centerBytes, STORAGE_USAGE);
-  gpu.device.queue.writeBuffer(current, 0, init.buffer, init.byteOffset, init.byteLength);
+  writeArray(gpu, current, 0, init, () => record.conversion("initial centers SharedArrayBuffer -> copy"));
   record.bytesToDevice(centerBytes);
   let next = pool.acquire(centerBytes, STORAGE_USAGE);
   const labels = pool.acquire(rows * 4, STORAGE_USAGE);
   const sqdist = pool.acquire(rows * 4, STORAGE_USAGE);
   const totals = pool.acquire(kernels.totalsBytes, STORAGE_USAGE);
   const status = pool.acquire(16, STORAGE_USAGE);
-  const buffers: AssignBuffers = { X, weights: input.weights, labels, sqdist };
-  const scratch = () => [next, sqdist, totals, status].forEach((b) => pool.release(b));
+  const partials = pool.acquire(kernels.partialsBytes, STORAGE_USAGE);
+  const buffers: AssignBuffers = { X, weights: input.weights, labels, sqdist, partials };
+  const scratch = () => [next, sqdist, totals, status, partials].forEach((b) => pool.release(b));
+  const paced = new Paced(gpu, "lloyd", input.signal);
   try {
     let strict = false;
     let nIter = 0;
     while (nIter < input.maxIter) {
-      const batch = new Batch(gpu);
-      kernels.encodeAssign(batch, buffers, current, totals, { withSums: true, fixed: false, first: nIter === 0 });
-      kernels.encodeUpdate(batch, totals, current, next, status);
-      batch.read(status, 0, 16);
-      const [changed, , gpuShift, empty] = new Float32Array((await batch.submit())[0]);
+      await kernels.assignPass(paced, buffers, current, totals, { withSums: true, fixed: false, first: nIter === 0 });
+      await paced.step(k * cols, (batch) => kernels.encodeUpdate(batch, totals, current, next, status));
+      const values = new Float32Array((await paced.finish([{ buffer: status, offset: 0, bytes: 16 }]))[0]);
       record.bytesFromDevice(16);
+      requireFinite(values, "KMeans' inertia and center shift");
+      const [changed, , gpuShift, empty] = values;
       const shift = empty > 0 ? await relocateEmptyClusters(gpu, input, buffers, totals, current, next, k) : gpuShift;
       [current, next] = [next, current];
       nIter++;
@@ -320,11 +341,10 @@ export async function lloyd(gpu: Gpu, kernels: LloydKernels, input: LloydInput, 
       if (converged || action === "stop") break;
     }
     // Strict convergence leaves labels that match the final centers already; otherwise reassign (scikit-learn).
-    const batch = new Batch(gpu);
-    kernels.encodeAssign(batch, buffers, current, totals, { withSums: false, fixed: strict, first: false });
-    batch.read(totals, 4, 4);
-    const inertia = new Float32Array((await batch.submit())[0])[0];
+    await kernels.assignPass(paced, buffers, current, totals, { withSums: false, fixed: strict, first: false });
+    const inertia = new Float32Array((await paced.finish([{ buffer: totals, offset: 4, bytes: 4 }]))[0])[0];
     record.bytesFromDevice(4);
+    requireFinite([inertia], "KMeans' inertia");
     const centers = current;
     return { centers, labels, inertia, nIter, release: () => [centers, labels].forEach((b) => pool.release(b)) };
   } catch (e) {
@@ -392,7 +412,7 @@ async function relocateEmptyClusters(gpu: Gpu, input: LloydInput, b: AssignBuffe
     }
     shift += Math.sqrt(s) ** 2;
   }
-  gpu.device.queue.writeBuffer(next, 0, centers);
+  writeArray(gpu, next, 0, centers);
   record.bytesToDevice(k * cols * 4);
   return shift;
 }
@@ -406,6 +426,7 @@ export interface FixedCenters {
   weights?: GPUBuffer;
   maxBindingBytes: number;
   record: TraceRecorder;
+  signal?: AbortSignal;
 }
 
 /** Index of the nearest center of every row of `X` (ties to the lowest index), read back. */
@@ -419,15 +440,18 @@ export async function nearestInertia(gpu: Gpu, a: FixedCenters): Promise<number>
 }
 
 async function assignPass(gpu: Gpu, a: FixedCenters, want: "labels" | "inertia"): Promise<ArrayBuffer> {
-  const { X } = a;
-  const kernels = await LloydKernels.create(gpu, X.rows, X.cols, a.k, a.maxBindingBytes);
-  const batch = new Batch(gpu);
-  const labels = batch.scratch(X.rows * 4);
-  const totals = batch.scratch(8);
-  kernels.encodeAssign(batch, { X, weights: a.weights, labels, sqdist: batch.scratch(X.rows * 4) }, a.centers, totals, { withSums: false, fixed: false, first: true });
-  if (want === "labels") batch.read(labels, 0, X.rows * 4);
-  else batch.read(totals, 4, 4);
-  const [values] = await batch.submit();
-  a.record.bytesFromDevice(values.byteLength);
-  return values;
+  const { X, k } = a;
+  const kernels = await LloydKernels.create(gpu, X.rows, X.cols, k, a.maxBindingBytes);
+  const { pool } = gpu;
+  const buffers = [X.rows * 4, X.rows * 4, 8, kernels.partialsBytes].map((bytes) => pool.acquire(bytes, STORAGE_USAGE));
+  const [labels, sqdist, totals, partials] = buffers;
+  try {
+    const paced = new Paced(gpu, "lloyd", a.signal);
+    await kernels.assignPass(paced, { X, weights: a.weights, labels, sqdist, partials }, a.centers, totals, { withSums: false, fixed: false, first: true });
+    const [values] = await paced.finish([want === "labels" ? { buffer: labels, offset: 0, bytes: X.rows * 4 } : { buffer: totals, offset: 4, bytes: 4 }]);
+    a.record.bytesFromDevice(values.byteLength);
+    return values;
+  } finally {
+    for (const b of buffers) pool.release(b);
+  }
 }

@@ -5,11 +5,13 @@
  * can finish with the vote of a classifier or the average of a regressor, so predictions read back one value
  * (or one row of probabilities) per query instead of k neighbours.
  */
-import type { NeighborsMetric } from "@plugml/core";
+import type { DType, NeighborsMetric } from "@plugml/core";
 import type { Gpu } from "../device.js";
 import { tileFloats } from "../options.js";
+import type { DistanceKind } from "../range.js";
 import type { WebGPUMatrix } from "../resident.js";
-import { Batch, range, rowChunks, rowRange, WGSL_GROUP_INDEX } from "./dispatch.js";
+import { chunkGranule, range, rowRange, STORAGE_USAGE, WGSL_GROUP_INDEX, type RowChunk } from "./dispatch.js";
+import type { Paced } from "./pacing.js";
 
 const WORKGROUP = 64;
 /** Most training rows per tile (the cosine kernel keeps one norm per tile row). */
@@ -18,7 +20,7 @@ const TILE_ROWS = 256;
 /** The metric actually computed, as scikit-learn's `effective_metric_`: minkowski with p = 1, 2, inf has exact formulas. */
 const METRIC_CODES = { euclidean: 0, manhattan: 1, chebyshev: 2, minkowski: 3, cosine: 4 } as const;
 
-function effectiveMetric(metric: NeighborsMetric, p: number): keyof typeof METRIC_CODES {
+export function effectiveMetric(metric: NeighborsMetric, p: number): DistanceKind {
   if (metric !== "minkowski") return metric;
   return p === 1 ? "manhattan" : p === 2 ? "euclidean" : p === Infinity ? "chebyshev" : "minkowski";
 }
@@ -36,7 +38,7 @@ const MODES = { neighbors: 0, classes: 1, regression: 2 } as const;
 
 const source = (K: number, mode: number, metric: number, tile: number) => /* wgsl */ `
 struct Params { qRows: u32, tRows: u32, cols: u32, qOffset: u32, tOffset: u32, first: u32, last: u32, skipSelf: u32,
-  k: u32, nClasses: u32, distanceWeights: u32, groups: u32, p: f32, invP: f32 }
+  k: u32, nClasses: u32, distanceWeights: u32, groups: u32, p: f32, invP: f32, qZero: f32, tZero: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> t: array<f32>;
@@ -54,10 +56,11 @@ const WG = ${WORKGROUP}u;
 var<workgroup> tile: array<f32, ${tile}>;
 var<workgroup> tscale: array<f32, ${TILE_ROWS}>;
 
-// The norm a row is divided by for cosine; (near) zero rows are left as they are, as scikit-learn's normalize.
-fn cosine_scale(norm2: f32) -> f32 {
+// The norm a row is divided by for cosine; rows whose norm is below zero (ten epsilons of the dtype the data came
+// in) are left as they are, as scikit-learn's normalize.
+fn cosine_scale(norm2: f32, zero: f32) -> f32 {
   let n = sqrt(norm2);
-  return select(n, 1.0, n < 10.0 * 1.1920929e-7);
+  return select(n, 1.0, n < zero);
 }
 
 // Reduced distance -> distance (the root is taken once per neighbour, not per candidate).
@@ -88,7 +91,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (METRIC == 4u && valid) {
     var s2 = 0.0;
     for (var f = 0u; f < p.cols; f++) { let v = q[qi * p.cols + f]; s2 += v * v; }
-    qs = cosine_scale(s2);
+    qs = cosine_scale(s2, p.qZero);
   }
   let tileRows = min(${TILE_ROWS}u, ${tile}u / p.cols);
   for (var t0 = 0u; t0 < p.tRows; t0 += tileRows) {
@@ -100,7 +103,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       for (var r = lid.x; r < n; r += WG) {
         var s2 = 0.0;
         for (var f = 0u; f < p.cols; f++) { let v = tile[r * p.cols + f]; s2 += v * v; }
-        tscale[r] = cosine_scale(s2);
+        tscale[r] = cosine_scale(s2, p.tZero);
       }
     }
     workgroupBarrier();
@@ -199,6 +202,11 @@ export interface SearchSpec {
   k: number;
   /** Queries are the training rows themselves, each left out of its own neighbours. */
   skipSelf: boolean;
+  /**
+   * Precision the queries and the training set came in: cosine leaves rows whose norm is below ten of its
+   * epsilons unnormalised, as scikit-learn and the CPU engine do per input dtype.
+   */
+  dtypes: { queries: DType; train: DType };
   output: SearchOutput;
   maxBindingBytes: number;
 }
@@ -211,56 +219,106 @@ export function outputWidths(spec: Pick<SearchSpec, "k" | "output">): { floats: 
   return { floats: 1, ints: 0 };
 }
 
+/** Fewest queries of a slice: a few workgroups, so that a dispatch is never only a sliver of work. */
+const MIN_QUERY_SLICE = 4 * WORKGROUP;
+/** Fewest training rows of a slice: one full tile, so that the running top-k is not loaded and stored for less. */
+const MIN_TRAIN_SLICE = TILE_ROWS;
+
 /**
- * Encodes the search into `batch`: one dispatch per (query chunk, training chunk), the running top-k carried
- * between training chunks in a state buffer. `outF` and `outI` receive {@link outputWidths} values per query;
- * `outI` is bound (and left alone) even when that width is 0, so it needs at least 4 bytes.
+ * Records the search as steps of `paced`: one dispatch per (query slice, training slice), the running top-k
+ * carried between the training slices of a query slice in a state buffer. Slices are sized from the pace's
+ * budget when they start (work = queries x training rows x features): a query slice against the whole training
+ * set when that fits, otherwise about square blocks, so that every dispatch is about one submission's work or
+ * less and an abort takes effect between them. Slices never exceed one storage binding. `outF` and `outI` receive
+ * {@link outputWidths} values per query; `outI` is bound (and left alone) even when that width is 0, so it needs at
+ * least 4 bytes.
  */
-export async function encodeSearch(gpu: Gpu, batch: Batch, spec: SearchSpec, outF: GPUBuffer, outI: GPUBuffer): Promise<void> {
+export async function encodeSearch(gpu: Gpu, paced: Paced, spec: SearchSpec, outF: GPUBuffer, outI: GPUBuffer): Promise<void> {
   const { queries, train, output } = spec;
   const cols = queries.cols;
   const searched = spec.skipSelf ? spec.k + 1 : spec.k;
   const metric = effectiveMetric(spec.metric, spec.p);
   const pipeline = await gpu.pipeline(source(searched, MODES[output.kind], METRIC_CODES[metric], tileFloats(gpu)));
   const widths = outputWidths(spec);
-  const trainChunks = rowChunks(gpu, train.rows, [cols * 4], spec.maxBindingBytes);
-  const stateBytes = trainChunks.length > 1 ? searched * 8 : 0;
-  const queryChunks = rowChunks(gpu, queries.rows, [cols * 4, stateBytes, widths.floats * 4, widths.ints * 4], spec.maxBindingBytes);
-  const state = batch.scratch(Math.max(stateBytes * queryChunks[0].count, 4));
-  for (const qc of queryChunks) {
-    const groups = Math.ceil(qc.count / WORKGROUP);
-    trainChunks.forEach((tc, i) => {
-      const uniforms = [
-        qc.count,
-        tc.count,
-        cols,
-        qc.start,
-        tc.start,
-        i === 0 ? 1 : 0,
-        i === trainChunks.length - 1 ? 1 : 0,
-        spec.skipSelf ? 1 : 0,
-        spec.k,
-        output.kind === "classes" ? output.nClasses : 0,
-        output.kind !== "neighbors" && output.distanceWeights ? 1 : 0,
-        groups,
-        { f32: spec.p },
-        { f32: 1 / spec.p },
-      ];
-      batch.dispatch(
-        pipeline,
-        uniforms,
-        [
+  const stateRow = searched * 8;
+  const limit = Math.min(spec.maxBindingBytes, gpu.limits.maxStorageBufferBindingSize);
+  const queryRowBytes = [cols * 4, stateRow, widths.floats * 4, widths.ints * 4];
+  const queryRule = sliceRule(gpu, queryRowBytes, limit);
+  const trainRule = sliceRule(gpu, [cols * 4], limit);
+  let state: GPUBuffer | undefined;
+  try {
+    for (let qStart = 0; qStart < queries.rows; ) {
+      const budget = paced.budget;
+      const wanted = Math.max(budget / (cols * train.rows), Math.sqrt(budget / cols), MIN_QUERY_SLICE);
+      const qc: RowChunk = { start: qStart, count: queryRule.rows(wanted, queries.rows - qStart) };
+      qStart += qc.count;
+      const groups = Math.ceil(qc.count / WORKGROUP);
+      const stateBytes = Math.max(stateRow * qc.count, 4);
+      if (!state || state.size < stateBytes) {
+        const old = state;
+        // Recorded dispatches may still use the old one: it goes back to the pool after their submission.
+        if (old) await paced.step(0, (batch) => batch.adopt(old));
+        state = gpu.pool.acquire(stateBytes, STORAGE_USAGE);
+      }
+      const stateRange = range(state, stateBytes);
+      for (let tStart = 0; tStart < train.rows; ) {
+        const tc: RowChunk = { start: tStart, count: trainRule.rows(Math.max(paced.budget / (cols * qc.count), MIN_TRAIN_SLICE), train.rows - tStart) };
+        tStart += tc.count;
+        const uniforms = [
+          qc.count,
+          tc.count,
+          cols,
+          qc.start,
+          tc.start,
+          tc.start === 0 ? 1 : 0,
+          tStart === train.rows ? 1 : 0,
+          spec.skipSelf ? 1 : 0,
+          spec.k,
+          output.kind === "classes" ? output.nClasses : 0,
+          output.kind !== "neighbors" && output.distanceWeights ? 1 : 0,
+          groups,
+          { f32: spec.p },
+          { f32: 1 / spec.p },
+          { f32: zeroNorm(spec.dtypes.queries) },
+          { f32: zeroNorm(spec.dtypes.train) },
+        ];
+        const bindings = [
           rowRange(queries.buffer, qc, cols * 4),
           rowRange(train.buffer, tc, cols * 4),
-          range(state, Math.max(stateBytes * qc.count, 4)),
+          stateRange,
           rowRange(outF, qc, widths.floats * 4),
           widths.ints > 0 ? rowRange(outI, qc, widths.ints * 4) : range(outI, 4),
-          // kneighbors reads no targets; this chunk's training rows stand in (read-only aliasing is allowed). Not
-          // the whole training set: that can exceed one binding, which is why it is chunked.
+          // kneighbors reads no targets; this slice's training rows stand in (read-only aliasing is allowed). Not
+          // the whole training set: that can exceed one binding, which is why it is sliced.
           output.kind === "neighbors" ? rowRange(train.buffer, tc, cols * 4) : range(output.y, train.rows * 4),
-        ],
-        groups,
-      );
-    });
+        ];
+        await paced.step(qc.count * tc.count * cols, (batch) => batch.dispatch(pipeline, uniforms, bindings, groups));
+      }
+    }
+  } catch (e) {
+    // Nothing recorded is pending after a failure (an abort discards the batch being recorded).
+    if (state) gpu.pool.release(state);
+    throw e;
   }
+  const last = state;
+  if (last) await paced.step(0, (batch) => batch.adopt(last));
+}
+
+/** Ten machine epsilons of a dtype: scikit-learn's threshold below which a norm counts as zero. */
+function zeroNorm(dtype: DType): number {
+  return 10 * (dtype === "float32" ? 2 ** -23 : Number.EPSILON);
+}
+
+/** How many rows a slice over buffers of `rowBytes` bytes per row may have: a multiple of the alignment granule, within one binding. */
+function sliceRule(gpu: Gpu, rowBytes: readonly number[], limitBytes: number) {
+  const granule = chunkGranule(gpu, rowBytes);
+  const widest = Math.max(4, ...rowBytes);
+  if (granule * widest > gpu.limits.maxStorageBufferBindingSize) {
+    throw new Error(`WebGPU: ${granule} rows of ${widest} bytes exceed one storage binding (${gpu.limits.maxStorageBufferBindingSize} bytes).`);
+  }
+  const most = Math.max(granule, Math.floor(limitBytes / widest / granule) * granule);
+  return {
+    /** About `wanted` rows (rounded down to the granule, at least one granule), at most `left` and the binding's worth. */
+    rows: (wanted: number, left: number) => Math.min(left, most, Math.max(granule, Math.floor(wanted / granule) * granule)),
+  };
 }
