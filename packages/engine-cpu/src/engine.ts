@@ -50,7 +50,7 @@ export function createCpuEngine(options: CpuEngineOptions = {}): Engine {
   return {
     name: options.name ?? "cpu",
     version: "0.1.0",
-    coreApi: "^1.0.0",
+    coreApi: "^1.1.0",
     estimators: {
       KMeans: kmeansHooks(fast),
       ...neighborsHooks(fast),

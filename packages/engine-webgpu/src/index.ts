@@ -29,7 +29,7 @@ export function createWebGPUEngine(options: WebGPUEngineOptions = {}): Engine {
   return {
     name: ENGINE_NAME,
     version: "0.1.0",
-    coreApi: "^1.0.0",
+    coreApi: "^1.1.0",
     estimators: {
       KMeans: kmeansHooks(settings),
       KNeighborsClassifier: kNeighborsClassifierHooks(settings),

@@ -8,7 +8,7 @@ import { encodeCenterDistances } from "./kernels/center-distances.js";
 import { columnMeanVar } from "./kernels/columns.js";
 import { lloyd, LloydKernels, nearestInertia, nearestLabels, type FixedCenters, type LloydInput, type LloydRun } from "./kernels/lloyd.js";
 import { Paced } from "./kernels/pacing.js";
-import { featuresFit, gate, type EngineSettings } from "./options.js";
+import { featuresFit, gate, worthRunning, type EngineSettings } from "./options.js";
 import { columnMaxAbs, kmeansRange, largest, requireFinite, weightRange } from "./range.js";
 import { deliver, deviceInput, hostMatrix, toFloat32, uploadArray, type WebGPUMatrix } from "./resident.js";
 
@@ -41,7 +41,8 @@ export function kmeansHooks(settings: EngineSettings): KMeansHooks {
   }
 
   return {
-    accepts: (ctx) => gate(settings, ctx, featuresFit),
+    accepts: (ctx) => gate(ctx, featuresFit),
+    shouldRun: (ctx) => worthRunning(settings, ctx),
 
     async fit(ctx): Promise<KMeansModel> {
       const gpu = await requireDevice();

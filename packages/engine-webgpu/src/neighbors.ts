@@ -20,7 +20,7 @@ import { requireDevice, type Gpu } from "./device.js";
 import { Batch, STORAGE_USAGE } from "./kernels/dispatch.js";
 import { effectiveMetric, encodeSearch, outputWidths, type SearchOutput } from "./kernels/neighbors.js";
 import { Paced } from "./kernels/pacing.js";
-import { featuresFit, gate, MAX_NEIGHBORS, type EngineSettings, type EstimatorCheck } from "./options.js";
+import { featuresFit, gate, worthRunning, MAX_NEIGHBORS, type EngineSettings, type EstimatorCheck } from "./options.js";
 import { distanceRange, largest, requireFinite, requireInRange, targetsRange } from "./range.js";
 import { allocateMatrix, deviceInput, hostMatrix, stageInput, toFloat32, uploadArray, WebGPUMatrix } from "./resident.js";
 
@@ -148,7 +148,8 @@ function pooled(gpu: Gpu, bytes: number): { buffer: GPUBuffer; release(): void }
 
 function lifecycle(settings: EngineSettings) {
   return {
-    accepts: (ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>) => gate(settings, ctx, neighborsFit),
+    accepts: (ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>) => gate(ctx, neighborsFit),
+    shouldRun: (ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>) => worthRunning(settings, ctx),
 
     /**
      * Keeps a device copy of X (a copy even when X is resident: its producer may dispose it) and of y, after

@@ -51,27 +51,34 @@ type GateContext = AcceptsContext<unknown, unknown>;
 export type EstimatorCheck = (gpu: Gpu, ctx: GateContext) => true | string;
 
 /**
- * The shared `accepts`: declines with a reason when there is no adapter, when the input is below
- * `minElements` (unless the data is already on the device, where declining would force a readback), or when the
- * estimator's check refuses.
+ * The shared `accepts` (can the device run this call?): declines with a reason when there is no adapter or when the
+ * estimator's check (device limits, value range, unsupported options) refuses. Size is not its business: see
+ * {@link worthRunning}.
  */
-export async function gate(settings: EngineSettings, c: GateContext, check?: EstimatorCheck): Promise<true | string> {
+export async function gate(c: GateContext, check?: EstimatorCheck): Promise<true | string> {
   const gpu = await acquireDevice();
   if (typeof gpu === "string") return gpu;
+  return check ? check(gpu, c) : true;
+}
+
+/**
+ * The shared `shouldRun` (is the device worth it?): below `minElements` elements, device setup, transfers and
+ * dispatch cost more than the computation, so the call is passed on while another engine can take it. Data already
+ * on the device is always worth running, since passing it on would force a readback. Core asks this only when
+ * another candidate could run the call: an engine named alone with `fallback: false` runs whatever the size.
+ */
+export function worthRunning(settings: EngineSettings, c: GateContext): true | string {
   const fitX = modelFitX(c);
   const data = c.X ?? fitX;
   const onDevice = isWebGPUMatrix(c.X) || isWebGPUMatrix(fitX);
-  if (data && !onDevice && settings.minElements > 0) {
-    const elements = data.rows * data.cols;
-    if (elements < settings.minElements) {
-      const where = isResident(data) ? `resident on "${data.engine}"` : "on the host";
-      return (
-        `input too small for the device: ${data.rows} x ${data.cols} = ${elements} elements ${where} < minElements ${settings.minElements} ` +
-        `(createWebGPUEngine({ minElements }) changes the threshold)`
-      );
-    }
-  }
-  return check ? check(gpu, c) : true;
+  if (!data || onDevice || settings.minElements === 0) return true;
+  const elements = data.rows * data.cols;
+  if (elements >= settings.minElements) return true;
+  const where = isResident(data) ? `resident on "${data.engine}"` : "on the host";
+  return (
+    `input too small for the device: ${data.rows} x ${data.cols} = ${elements} elements ${where} < minElements ${settings.minElements} ` +
+    `(createWebGPUEngine({ minElements }) changes the threshold)`
+  );
 }
 
 /** Floats of workgroup memory a kernel may use for its tile: half the device's budget, the rest for bookkeeping. */

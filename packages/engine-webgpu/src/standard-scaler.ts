@@ -6,7 +6,7 @@ import { Matrix, type DataMatrix, type ModelContext, type StandardScalerHooks, t
 import { requireDevice } from "./device.js";
 import { encodeAffine } from "./kernels/affine.js";
 import { columnMeanVar } from "./kernels/columns.js";
-import { gate, type EngineSettings } from "./options.js";
+import { gate, worthRunning, type EngineSettings } from "./options.js";
 import { requireFinite, scalerFitRange, scalerTransformRange } from "./range.js";
 import { deliver, deviceInput, KeptUpload, uploadArray } from "./resident.js";
 
@@ -22,11 +22,12 @@ type ScalerContext = ModelContext<StandardScalerParamsResolved, StandardScalerMo
 export function standardScalerHooks(settings: EngineSettings): StandardScalerHooks {
   return {
     accepts: (ctx) =>
-      gate(settings, ctx, (_gpu, c) =>
+      gate(ctx, (_gpu, c) =>
         (c.extra as { sampleWeight?: Float64Array } | undefined)?.sampleWeight
           ? "sample weights: the device computes unweighted column statistics only"
           : true,
       ),
+    shouldRun: (ctx) => worthRunning(settings, ctx),
 
     async fit(ctx): Promise<ScalerFit> {
       const gpu = await requireDevice();

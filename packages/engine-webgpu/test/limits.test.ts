@@ -104,8 +104,19 @@ describeWebGPU("declining with a reason", () => {
     const km = await new KMeans({ nClusters: 2, randomState: 0 }).setComputationalEngine("webgpu").fit(blobs(100, 4, 2));
     expect(km.engineUsed_).toBe("cpu");
     const declined = km.engineTrace_.find((e) => e.engine === "webgpu");
-    expect(declined).toMatchObject({ hook: "prepareFit", outcome: "declined" });
+    expect(declined).toMatchObject({ hook: "prepareFit", outcome: "skipped" });
     expect(declined!.reason).toMatch(/^input too small for the device: 100 x 4 = 400 elements on the host < minElements 65536/);
+  });
+
+  it("the size threshold is a shouldRun: named with fallback: false, a small input runs on the device", async () => {
+    // wine's shape: 178 x 13, far below minElements.
+    const X = blobs(178, 13, 4);
+    const scaler = await new StandardScaler().setComputationalEngine("webgpu", { fallback: false }).fit(X);
+    expect(scaler.engineUsed_).toBe("webgpu");
+    expect(scaler.engineTrace_.map((e) => `${e.hook}:${e.engine}:${e.outcome}`)).toEqual(["prepareFit:webgpu:ran", "fit:webgpu:ran", "postFit:webgpu:ran"]);
+    const Z = await scaler.transform(X);
+    const cpu = await new StandardScaler().setComputationalEngine("cpu").fit(X);
+    expect(Array.from(Z.data)).toEqual(Array.from((await cpu.transform(X)).data).map((v) => expect.closeTo(v, 5)));
   });
 
   it("inputs above minElements run on the device with the default engine", async () => {
