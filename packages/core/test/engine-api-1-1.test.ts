@@ -125,6 +125,14 @@ describe("only what is installed, only when needed", () => {
     );
   });
 
+  it("where bare package names cannot be imported (a browser), the error says to call registerEngine", () => {
+    const error = new EngineNotFoundError("cpu", "@plugml/engine-cpu", undefined, { tried: ["@plugml/engine-cpu", "plugml-engine-cpu"], bareImportsFail: true });
+    expect(error.message).toBe(
+      'Engine "cpu" is not registered and none of the packages @plugml/engine-cpu, plugml-engine-cpu could be loaded. ' +
+        "Here (a browser) package names cannot be imported by name: import the engine and call registerEngine(engine), or use a bundler or an import map.",
+    );
+  });
+
   it("an unknown name suggests the closest engine", async () => {
     const error = await rejection(kmeans().setComputationalEngine("gpu").fit(X));
     expect(error.message).toContain('Did you mean "webgpu"?');

@@ -1,5 +1,5 @@
 // Data stays on the device between Pipeline steps: X is uploaded once per call and only results come back.
-import { KMeans, NearestNeighbors, Pipeline, StandardScaler, isResident, type TraceEntry } from "@plugml/core";
+import { KMeans, NearestNeighbors, Pipeline, StandardScaler, TransferNotAllowedError, isResident, type TraceEntry } from "@plugml/core";
 import { WebGPUMatrix } from "@plugml/engine-webgpu";
 import { describeWebGPU } from "./adapter.js";
 import { blobs, registerVariant } from "./helpers.js";
@@ -20,6 +20,22 @@ describeWebGPU("device residency", () => {
   beforeAll(async () => {
     const scaler = await new StandardScaler().setComputationalEngine("cpu").fit(X);
     init = (await scaler.transform(X)).toArray().slice(0, k);
+  });
+
+  it('transfers: "error" refuses a CPU step reading a GPU step\'s resident output; "allow" moves it and counts it', async () => {
+    const mixed = (transfers: "allow" | "error") =>
+      new Pipeline([
+        ["scale", new StandardScaler().setComputationalEngine("webgpu", { fallback: false })],
+        ["cluster", new KMeans({ nClusters: k, init }).setComputationalEngine("cpu", { transfers })],
+      ]);
+    const error = await mixed("error").fit(X).then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(TransferNotAllowedError);
+    expect(error!.message).toBe(
+      `KMeans.fit on engine "cpu" would read ${xBytes} bytes of X back from engine "webgpu", and transfers: "error" forbids moving data between devices.`,
+    );
+    const allowed = mixed("allow");
+    await allowed.fit(X);
+    expect(sum(allowed.engineTrace_, "bytesFromDevice", "cpu")).toBe(xBytes);
   });
 
   it("StandardScaler -> KMeans uploads X once in fit and once in predict, and reads back only results", async () => {
