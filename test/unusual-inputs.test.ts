@@ -126,3 +126,17 @@ describe.each(ENGINES)("on %s", (engine) => {
 });
 
 afterAll(() => console.log(`unusual inputs: ${tried} estimator calls tried`));
+
+describe.each(ENGINES)("sample weights up to float64's maximum on %s", (engine) => {
+  it("KMeans gives the centers scaled-down weights give, never NaN", async () => {
+    const X = new Matrix(Float64Array.from(base), 8, 2);
+    const big = [1e308, 1e308, 5e307, 1e308, 2e307, 1e308, 1e308, 3e307];
+    const init = [Array.from(X.row(0)), Array.from(X.row(3))];
+    const fit = (w: number[]) => new KMeans({ nClusters: 2, init }).setComputationalEngine(engine, { fallback: false }).fit(X, undefined, { sampleWeight: w });
+    const huge = await fit(big);
+    const small = await fit(big.map((w) => w / 1e300));
+    expect(Array.from(huge.clusterCenters_.data).every(Number.isFinite)).toBe(true);
+    expect(Array.from(huge.clusterCenters_.data)).toEqual(Array.from(small.clusterCenters_.data).map((v) => expect.closeTo(v, 5)));
+    expect(Array.from(huge.labels_)).toEqual(Array.from(small.labels_));
+  });
+});
