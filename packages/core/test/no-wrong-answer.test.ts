@@ -23,6 +23,7 @@ import {
 } from "@plugml/core";
 import { altEngine, brief, X } from "./engines.js";
 import { rejection } from "./helpers.js";
+import { kmeansPlusPlusIndices } from "../src/estimators/kmeans-init.js";
 
 const registered: string[] = [];
 function engine(name: string, overrides: Parameters<typeof altEngine>[1]): void {
@@ -329,5 +330,20 @@ describe("StandardScaler near float64's maximum", () => {
     const scaler = await new StandardScaler().fit([[1e308], [5e307]]);
     expect(scaler.scale_![0]).toBeCloseTo(2.5e307, -295);
     expect(Array.from((await scaler.transform([[1e308], [5e307]])).data)).toEqual([1, -1].map((v) => expect.closeTo(v, 12)));
+  });
+});
+
+describe("subnormal data", () => {
+  it("a constant column of subnormals is constant: scale 1 and a transform of 0, not 0/0", async () => {
+    const scaler = await new StandardScaler().fit([[5e-324, 1], [5e-324, 2]]);
+    expect(Array.from(scaler.scale_!)).toEqual([1, 0.5]);
+    expect(Array.from((await scaler.transform([[5e-324, 1]])).data)).toEqual([0, -1]);
+  });
+
+  it("k-means++ on subnormal data picks the rows it picks on the same data scaled up exactly", () => {
+    const tiny = Float64Array.from([1e-320, 0, 2e-320, 0, 0, 3e-320, 5e-321, 1e-321, 2.5e-320, 2.5e-320]);
+    const big = tiny.map((v) => v * 2 ** 1000);
+    const picks = (data: Float64Array) => Array.from(kmeansPlusPlusIndices(new Matrix(data, 5, 2), 3, new RandomState(7)));
+    expect(picks(tiny)).toEqual(picks(big));
   });
 });

@@ -8,6 +8,7 @@ import { Matrix } from "../data/matrix.js";
 import { checkMatrix, type InputWhere, type MatrixInput } from "../validation/input.js";
 import { plural, wherePrefix } from "../validation/format.js";
 import type { RandomState } from "../validation/random-state.js";
+import { unitScale } from "../data/scaling.js";
 import { throwIfAborted } from "./base.js";
 
 /** How the initial centers are chosen; `"array"` stands for centers given explicitly. */
@@ -110,7 +111,7 @@ function distanceScale(data: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs(data[i]));
   if (max === 0 || (max < 2 ** 200 && max > 2 ** -200)) return 1;
-  return 2 ** -Math.floor(Math.log2(max));
+  return unitScale(max);
 }
 
 /** Initial centers by greedy k-means++ (see {@link kmeansPlusPlusIndices}), with X's dtype. */

@@ -2,6 +2,7 @@
 import { Matrix, type DType } from "../data/matrix.js";
 import { bytesPerElement, isResident, type DataMatrix } from "../data/resident.js";
 import type { KMeansFitExtra, KMeansModel, KMeansParamsResolved } from "../engine/specs.js";
+import { unitScale } from "../data/scaling.js";
 import { coreEntry, type TraceEntry } from "../engine/trace.js";
 import { ValidationError } from "../errors.js";
 import { ConvergenceWarning, ParameterWarning, type PlugmlWarning } from "../warnings.js";
@@ -172,7 +173,8 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
 }
 
 /**
- * Sample weights divided by a power of two that brings the largest into [1, 2), and that power. Centers do not
+ * Sample weights divided by a power of two that brings the largest into [1, 2) (subnormal ones as far up as a finite
+ * power of two goes), and that power. Centers do not
  * depend on a common factor of the weights and the inertia is linear in it, so engines compute on the scaled
  * weights (exactly: a power of two changes no rounding) and weighted sums cannot overflow for weights up to
  * float64's maximum; core multiplies the inertia back.
@@ -180,7 +182,7 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
 function scaledWeights(weights: Float64Array, dtype: DType): { values: Float64Array; factor: number } {
   let max = 0;
   for (const w of weights) max = Math.max(max, w);
-  const factor = 2 ** Math.floor(Math.log2(max));
+  const factor = 1 / unitScale(max);
   // scikit-learn casts the weights to X's dtype (`_check_sample_weight(dtype=X.dtype)`); after the scaling, so that
   // weights beyond float32's range still count (a power of two commutes with the rounding).
   const round = dtype === "float32" ? Math.fround : (w: number) => w;

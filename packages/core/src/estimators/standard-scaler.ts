@@ -4,6 +4,7 @@ import type { DataMatrix } from "../data/resident.js";
 import type { StandardScalerFitExtra, StandardScalerModel } from "../engine/specs.js";
 import { validateParams, type ParamSchema } from "../validation/params.js";
 import { checkIgnoredTarget, checkSampleWeight } from "../validation/targets.js";
+import { unitScale } from "../data/scaling.js";
 import { BaseEstimator, type CallOptions, type FitOptions, type HostOutput, type XInput } from "./base.js";
 
 /** Parameters of {@link StandardScaler}. */
@@ -119,7 +120,7 @@ function scaleFromVariance(variance: Float64Array, mean: Float64Array, n: number
     const big = Math.max(sd, Math.abs(mean[j]));
     if (big === 0) return 1;
     if (!Number.isFinite(big)) return sd;
-    const s = 2 ** -Math.floor(Math.log2(big));
+    const s = unitScale(big);
     const scaled = Number.isFinite(v) ? v * s * s : (sd * s) ** 2;
     const bound = n * eps * scaled + (n * mean[j] * s * eps) ** 2;
     return scaled <= bound ? 1 : sd;
