@@ -38,32 +38,32 @@ function describe(v: unknown): string {
   return typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v;
 }
 
-/** An integer label vector of `n` values in [0, classes). */
-function labelsOf(n: number, classes: number, what: string): Contract {
-  return (v) => {
-    if (!(v instanceof Int32Array) || v.length !== n) return `${what} must be an Int32Array of ${n} values, got ${describe(v)}`;
-    for (let i = 0; i < n; i++) {
-      if (v[i] < 0 || v[i] >= classes) return `${what}[${i}] is ${v[i]}, outside [0, ${classes})`;
-    }
-    return undefined;
-  };
+/** What is wrong with `v` as an integer label vector of `n` values in [0, classes), if anything. */
+function labelsOf(v: unknown, n: number, classes: number, what: string): string | undefined {
+  if (!(v instanceof Int32Array) || v.length !== n) return `${what} must be an Int32Array of ${n} values, got ${describe(v)}`;
+  for (let i = 0; i < n; i++) {
+    if (v[i] < 0 || v[i] >= classes) return `${what}[${i}] is ${v[i]}, outside [0, ${classes})`;
+  }
+  return undefined;
 }
 
 /**
- * A matrix of the given shape and, on the host, dtype. A resident result is allowed when the caller asked for
- * engine output, in the dtype the engine computes in (it is widened when read back).
+ * What is wrong with `v` as a matrix of the given shape and, on the host, dtype, if anything. With `residentAllowed`
+ * (the caller asked for engine output) a resident result passes in the dtype its engine computes in (it is widened
+ * when read back).
  */
-function matrixOf(rows: number, cols: number, dtype: string | undefined, ctx: ContractContext, what: string): Contract {
-  return (v) => {
-    const resident = isResident(v);
-    const ok = v instanceof Matrix || (ctx.output === "engine" && resident);
-    const m = v as DataMatrix;
-    if (!ok || m.rows !== rows || m.cols !== cols || (dtype !== undefined && !resident && m.dtype !== dtype)) {
-      return `${what} must be a ${rows} x ${cols}${dtype ? ` ${dtype}` : ""} matrix, got ${describe(v)}`;
-    }
-    return undefined;
-  };
+function matrixOf(v: unknown, rows: number, cols: number, dtype: string | undefined, residentAllowed: boolean, what: string): string | undefined {
+  const resident = isResident(v);
+  const ok = v instanceof Matrix || (residentAllowed && resident);
+  const m = v as DataMatrix;
+  if (!ok || m.rows !== rows || m.cols !== cols || (dtype !== undefined && !resident && m.dtype !== dtype)) {
+    return `${what} must be a ${rows} x ${cols}${dtype ? ` ${dtype}` : ""} matrix, got ${describe(v)}`;
+  }
+  return undefined;
 }
+
+/** Whether the caller let a model hook return a resident matrix. */
+const engineOutput = (ctx: ContractContext) => ctx.output === "engine";
 
 /** No NaN among the values: every input is finite, so a NaN is a computation gone wrong. */
 function noNaN(values: ArrayLike<number>, what: string): string | undefined {
@@ -73,8 +73,8 @@ function noNaN(values: ArrayLike<number>, what: string): string | undefined {
 
 const modelHooks: Partial<Record<HookName, Partial<Record<EstimatorName, Contract>>>> = {
   predict: {
-    KMeans: (v, ctx) => labelsOf(queryRows(ctx), (ctx.params as Params).nClusters!, "labels")(v, ctx),
-    KNeighborsClassifier: (v, ctx) => labelsOf(queryRows(ctx), (ctx.model as NeighborsModelLike).nClasses!, "class codes")(v, ctx),
+    KMeans: (v, ctx) => labelsOf(v, queryRows(ctx), (ctx.params as Params).nClusters!, "labels"),
+    KNeighborsClassifier: (v, ctx) => labelsOf(v, queryRows(ctx), (ctx.model as NeighborsModelLike).nClasses!, "class codes"),
     KNeighborsRegressor: (v, ctx) => {
       const n = queryRows(ctx);
       if (!(v instanceof Float64Array) || v.length !== n) return `predictions must be a Float64Array of ${n} values, got ${describe(v)}`;
@@ -83,16 +83,16 @@ const modelHooks: Partial<Record<HookName, Partial<Record<EstimatorName, Contrac
   },
   predictProba: {
     KNeighborsClassifier: (v, ctx) => {
-      const shape = matrixOf(queryRows(ctx), (ctx.model as NeighborsModelLike).nClasses!, "float64", { ...ctx, output: "host" }, "probabilities")(v, ctx);
+      const shape = matrixOf(v, queryRows(ctx), (ctx.model as NeighborsModelLike).nClasses!, "float64", false, "probabilities");
       return shape ?? noNaN((v as Matrix).data, "probabilities");
     },
   },
   transform: {
-    KMeans: (v, ctx) => matrixOf(queryRows(ctx), (ctx.params as Params).nClusters!, ctx.X?.dtype, ctx, "distances")(v, ctx),
-    StandardScaler: (v, ctx) => matrixOf(queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, ctx, "the transformed X")(v, ctx),
+    KMeans: (v, ctx) => matrixOf(v, queryRows(ctx), (ctx.params as Params).nClusters!, ctx.X?.dtype, engineOutput(ctx), "distances"),
+    StandardScaler: (v, ctx) => matrixOf(v, queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, engineOutput(ctx), "the transformed X"),
   },
   inverseTransform: {
-    StandardScaler: (v, ctx) => matrixOf(queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, ctx, "the inverse-transformed X")(v, ctx),
+    StandardScaler: (v, ctx) => matrixOf(v, queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, engineOutput(ctx), "the inverse-transformed X"),
   },
   score: {
     KMeans: (v) => (typeof v !== "number" || Number.isNaN(v) ? `score must be a number, got ${describe(v)}` : undefined),
@@ -110,7 +110,7 @@ function kneighborsContract(v: unknown, ctx: ContractContext): string | undefine
   const nTrain = (ctx.model as NeighborsModelLike).fitX.rows;
   const r = v as { distances?: unknown; indices?: unknown } | null;
   if (typeof r !== "object" || r === null) return `kneighbors must return { distances, indices }, got ${describe(v)}`;
-  const shape = matrixOf(rows, k, undefined, { ...ctx, output: "host" }, "distances")(r.distances, ctx);
+  const shape = matrixOf(r.distances, rows, k, undefined, false, "distances");
   if (shape) return shape;
   const idx = r.indices;
   if (!(idx instanceof Int32Array) || idx.length !== rows * k) return `indices must be an Int32Array of ${rows} x ${k} values, got ${describe(idx)}`;
@@ -126,11 +126,11 @@ const fittedModels: Partial<Record<EstimatorName, Contract>> = {
     const X = ctx.X!;
     const { nClusters, maxIter } = ctx.params as Required<Params>;
     const m = v as { clusterCenters?: unknown; labels?: unknown; inertia?: unknown; nIter?: unknown };
-    const centers = matrixOf(nClusters, X.cols, X.dtype, { ...ctx, output: "host" }, "clusterCenters")(m.clusterCenters, ctx);
+    const centers = matrixOf(m.clusterCenters, nClusters, X.cols, X.dtype, false, "clusterCenters");
     if (centers) return centers;
     const nanCenter = noNaN((m.clusterCenters as Matrix).data, "clusterCenters");
     if (nanCenter) return nanCenter;
-    const labels = labelsOf(X.rows, nClusters, "labels")(m.labels, ctx);
+    const labels = labelsOf(m.labels, X.rows, nClusters, "labels");
     if (labels) return labels;
     if (typeof m.inertia !== "number" || !(m.inertia >= 0)) return `inertia must be a number >= 0, got ${String(m.inertia)}`;
     if (!Number.isInteger(m.nIter) || (m.nIter as number) < 1 || (m.nIter as number) > maxIter) {

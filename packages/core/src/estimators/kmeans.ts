@@ -156,7 +156,8 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
       return { centers, warnings: ignored };
     }
     const start = performance.now();
-    if (isResident(data)) this.checkTransfer(data, `KMeans.fit (${init} initialisation in core)`, data.rows * data.cols * bytesPerElement(data.dtype));
+    const bytes = data.rows * data.cols * bytesPerElement(data.dtype);
+    if (isResident(data)) this.checkTransfer(data, `KMeans.fit (${init} initialisation in core)`, bytes);
     const X = isResident(data) ? await data.read() : data;
     const rng = checkRandomState(randomState);
     const centers: Matrix[] = [];
@@ -166,7 +167,7 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
     if (!isResident(data)) return { centers, warnings: [] };
     const readback = coreEntry("KMeans", "fit", `${init} initialisation reads the resident X back to the host`, {
       ms: performance.now() - start,
-      bytesFromDevice: data.rows * data.cols * bytesPerElement(data.dtype),
+      bytesFromDevice: bytes,
     });
     return { centers, readback, warnings: [] };
   }
