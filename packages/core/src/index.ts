@@ -36,7 +36,15 @@ export { enginePackage, enginePackages } from "./engine/resolve.js";
 export { addTraceListener, formatEntry, type TraceEntry, type TraceListener, type TraceOutcome } from "./engine/trace.js";
 export { type CallOptions, type FitOptions, type HostOutput, type XInput } from "./estimators/base.js";
 export { KMeans, type KMeansParams } from "./estimators/kmeans.js";
-export { kmeansPlusPlus, kmeansPlusPlusAsync, randomInit } from "./estimators/kmeans-init.js";
+export {
+  kmeansPlusPlus,
+  kmeansPlusPlusAsync,
+  kmeansPlusPlusIndices,
+  kmeansPlusPlusIndicesAsync,
+  kmeansPlusPlusTrials,
+  randomInit,
+  randomInitIndices,
+} from "./estimators/kmeans-init.js";
 export { NearestNeighbors } from "./estimators/nearest-neighbors.js";
 export { KNeighborsClassifier } from "./estimators/kneighbors-classifier.js";
 export { KNeighborsRegressor } from "./estimators/kneighbors-regressor.js";

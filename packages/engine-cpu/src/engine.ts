@@ -1,6 +1,6 @@
 /** The CPU engine factory: one engine object per configuration of the fast path. */
 import type { Engine } from "@plugml/core";
-import { KernelRuntime } from "./fast/runtime.js";
+import { KernelRuntime, type FastPath } from "./fast/runtime.js";
 import { kmeansHooks } from "./kmeans.js";
 import { neighborsHooks } from "./neighbors.js";
 import { standardScalerHooks } from "./standard-scaler.js";
@@ -42,15 +42,17 @@ export const DEFAULT_WORKING_MEMORY = 64 * 1024 * 1024;
  * `createCpuEngine({ name: "cpu-portable", wasm: false })` gives the pure-TypeScript path under another name.
  */
 export function createCpuEngine(options: CpuEngineOptions = {}): Engine {
-  const fast = {
-    runtime: options.wasm === false ? undefined : KernelRuntime.create({ threads: options.threads ?? "auto", idleMs: options.idleMs ?? 1000 }),
+  const runtime = options.wasm === false ? undefined : KernelRuntime.create({ threads: options.threads ?? "auto", idleMs: options.idleMs ?? 1000 });
+  const fast: FastPath = {
+    runtime,
+    noRuntimeReason: options.wasm === false ? "the engine was created with wasm: false" : "WebAssembly SIMD is unavailable here",
     minWork: options.fastPathMinWork ?? 65536,
     workingMemory: options.workingMemory ?? DEFAULT_WORKING_MEMORY,
   };
   return {
     name: options.name ?? "cpu",
     version: "0.1.0",
-    coreApi: "^1.1.0",
+    coreApi: "^1.2.0",
     estimators: {
       KMeans: kmeansHooks(fast),
       ...neighborsHooks(fast),

@@ -9,7 +9,7 @@
  * single scaling fits (float64 magnitudes both above about 2^450 and below about 2^-450) is predicted, transformed
  * and scored by the full-range kernels; fitting it is declined.
  */
-import { Matrix, NotSupportedByEngineError, type KMeansHooks, type KMeansModel } from "@plugml/core";
+import { Matrix, NotSupportedByEngineError, type KMeansHooks, type KMeansModel, type TraceRecorder } from "@plugml/core";
 import { Pacer, drive } from "./cancel.js";
 import { fastLloyd, fastNearestCenters } from "./fast/lloyd.js";
 import { runtimeFor, type FastPath } from "./fast/runtime.js";
@@ -49,8 +49,8 @@ async function lloydDriven(args: LloydArgs, signal: AbortSignal | undefined, pac
 /** The KMeans hooks, on the fast path where it has a runtime and the call is big enough. */
 export function kmeansHooks(fast: FastPath): KMeansHooks {
   /** Labels of `X` against `centers`, both already in range. */
-  const labelsOf = (X: Matrix, centers: Matrix, signal: AbortSignal | undefined, pacer: Pacer) => {
-    const runtime = runtimeFor(fast, X.rows * centers.rows * X.cols);
+  const labelsOf = (X: Matrix, centers: Matrix, record: TraceRecorder, signal: AbortSignal | undefined, pacer: Pacer) => {
+    const runtime = runtimeFor(fast, X.rows * centers.rows * X.cols, record);
     if (runtime) return fastNearestCenters(runtime, X, centers, signal);
     const labels = new Int32Array(X.rows);
     return drive(assignNearestSteps(X, centers, labels), signal, pacer).then(() => labels);
@@ -81,7 +81,7 @@ export function kmeansHooks(fast: FastPath): KMeansHooks {
           iterations.reportIteration({ ...info, centerShift: ldexp(info.centerShift, -2 * scale) }),
       };
       let best: LloydResult | undefined;
-      const runtime = runtimeFor(fast, X.rows * inits[0].rows * X.cols);
+      const runtime = runtimeFor(fast, X.rows * inits[0].rows * X.cols, ctx.record);
       if (runtime) best = await fastLloyd(runtime, args, inits, ctx.signal);
       else {
         for (const initCenters of inits) {
@@ -103,7 +103,7 @@ export function kmeansHooks(fast: FastPath): KMeansHooks {
       const centers = ctx.model.clusterCenters;
       const pacer = new Pacer(ctx.signal);
       const scale = dataScale(X, [centers]);
-      if (scale !== undefined) return labelsOf(scaledMatrix(X, scale), scaledMatrix(centers, scale), ctx.signal, pacer);
+      if (scale !== undefined) return labelsOf(scaledMatrix(X, scale), scaledMatrix(centers, scale), ctx.record, ctx.signal, pacer);
       const labels = new Int32Array(X.rows);
       await drive(wideAssignSteps(X, centers, labels), ctx.signal, pacer);
       return labels;
@@ -137,7 +137,7 @@ export function kmeansHooks(fast: FastPath): KMeansHooks {
       const Cs = scaledMatrix(centers, scale);
       const wScale = weightScale(ctx.sampleWeight);
       const weights = scaledData(ctx.sampleWeight, wScale);
-      const labels = await labelsOf(Xs, Cs, ctx.signal, pacer);
+      const labels = await labelsOf(Xs, Cs, ctx.record, ctx.signal, pacer);
       return -ldexp(await drive(inertiaSteps(Xs, weights, Cs, labels), ctx.signal, pacer), -2 * scale - wScale);
     },
   };

@@ -29,7 +29,7 @@ function searcher(fast: FastPath) {
     const k = ctx.nNeighbors ?? ctx.params.nNeighbors;
     const spec = resolveMetric(ctx.params.metric, ctx.params.p);
     const skipSelf = ctx.X === undefined;
-    const runtime = runtimeFor(fast, queries.rows * train.rows * train.cols);
+    const runtime = runtimeFor(fast, queries.rows * train.rows * train.cols, ctx.record);
     const found =
       runtime && fastMetric(spec)
         ? await fastKNearest(runtime, queries, train, k, spec, { skipSelf, workingMemory: fast.workingMemory, signal: ctx.signal })

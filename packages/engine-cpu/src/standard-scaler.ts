@@ -27,8 +27,12 @@ function weightsFor(X: Matrix, sampleWeight: Float64Array): { weights: Float64Ar
 }
 
 /** The StandardScaler hooks: statistics in float64, transforms in X's dtype. */
+/** StandardScaler is one or two passes over memory, bound by bandwidth: it has no SIMD kernel and no workers. */
+const ON_THIS_THREAD = "pure-TypeScript kernels on the calling thread (StandardScaler is memory-bound and has no SIMD kernel)";
+
 export const standardScalerHooks: StandardScalerHooks = {
   async fit(ctx) {
+    ctx.record.threads(1, ON_THIS_THREAD);
     const X = await ctx.toHost(ctx.X);
     const given = ctx.extra.sampleWeight && weightsFor(X, ctx.extra.sampleWeight);
     const { mean, variance, std } = await drive(columnMeanVarSteps(X, given?.weights), ctx.signal);
@@ -37,10 +41,12 @@ export const standardScalerHooks: StandardScalerHooks = {
   },
 
   async transform(ctx) {
+    ctx.record.threads(1, ON_THIS_THREAD);
     return drive(affineSteps(await ctx.toHost(ctx.X), ctx, "forward"), ctx.signal);
   },
 
   async inverseTransform(ctx) {
+    ctx.record.threads(1, ON_THIS_THREAD);
     return drive(affineSteps(await ctx.toHost(ctx.X), ctx, "inverse"), ctx.signal);
   },
 };

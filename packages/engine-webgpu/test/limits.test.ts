@@ -103,7 +103,7 @@ describeWebGPU("declining with a reason", () => {
   it(`inputs below minElements (${DEFAULT_MIN_ELEMENTS} by default) run on the CPU, and the trace says why`, async () => {
     const km = await new KMeans({ nClusters: 2, randomState: 0 }).setComputationalEngine("webgpu").fit(blobs(100, 4, 2));
     expect(km.engineUsed_).toBe("cpu");
-    const declined = km.engineTrace_.find((e) => e.engine === "webgpu");
+    const declined = km.engineTrace_.find((e) => e.engine === "webgpu" && e.hook === "prepareFit");
     expect(declined).toMatchObject({ hook: "prepareFit", outcome: "skipped" });
     expect(declined!.reason).toMatch(/^input too small for the device: 100 x 4 = 400 elements on the host < minElements 65536/);
   });

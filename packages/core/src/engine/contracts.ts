@@ -17,6 +17,7 @@ interface ContractContext {
   readonly nNeighbors?: number;
   readonly model?: unknown;
   readonly output?: "host" | "engine";
+  readonly nInit?: number;
 }
 
 /** Returns what is wrong with `value`, or undefined when it meets the hook's contract. */
@@ -72,6 +73,7 @@ function noNaN(values: ArrayLike<number>, what: string): string | undefined {
 }
 
 const modelHooks: Partial<Record<HookName, Partial<Record<EstimatorName, Contract>>>> = {
+  init: { KMeans: kmeansInitContract },
   predict: {
     KMeans: (v, ctx) => labelsOf(v, queryRows(ctx), (ctx.params as Params).nClusters!, "labels"),
     KNeighborsClassifier: (v, ctx) => labelsOf(v, queryRows(ctx), (ctx.model as NeighborsModelLike).nClasses!, "class codes"),
@@ -118,6 +120,37 @@ function kneighborsContract(v: unknown, ctx: ContractContext): string | undefine
     if (idx[i] < 0 || idx[i] >= nTrain) return `indices[${i}] is ${idx[i]}, outside the ${nTrain} training samples`;
   }
   return noNaN((r.distances as Matrix).data, "distances");
+}
+
+/**
+ * KMeans `init`: per run, nClusters row indices of X and the centers they name, in X's dtype. For a host X the
+ * centers must be those rows exactly (O(nInit k d) to check), so an engine cannot hand back centers of its own.
+ */
+function kmeansInitContract(v: unknown, ctx: ContractContext): string | undefined {
+  const X = ctx.X!;
+  const k = (ctx.params as Params).nClusters!;
+  const runs = ctx.nInit!;
+  const r = v as { indices?: unknown; centers?: unknown } | null;
+  if (typeof r !== "object" || r === null || !Array.isArray(r.indices) || !Array.isArray(r.centers)) {
+    return `init must return { indices, centers } (arrays, one entry per run), got ${describe(v)}`;
+  }
+  if (r.indices.length !== runs || r.centers.length !== runs) {
+    return `init must return nInit=${runs} sets of indices and centers, got ${r.indices.length} and ${r.centers.length}`;
+  }
+  for (let run = 0; run < runs; run++) {
+    const indices = r.indices[run] as Int32Array;
+    const wrong =
+      labelsOf(indices, k, X.rows, `indices[${run}]`) ?? matrixOf(r.centers[run], k, X.cols, X.dtype, false, `centers[${run}]`);
+    if (wrong) return wrong;
+    if (isResident(X)) continue;
+    const centers = r.centers[run] as Matrix;
+    for (let c = 0; c < k; c++) {
+      const row = X.data.subarray(indices[c] * X.cols, (indices[c] + 1) * X.cols);
+      const center = centers.data.subarray(c * X.cols, (c + 1) * X.cols);
+      if (!row.every((x, j) => x === center[j])) return `centers[${run}] row ${c} is not row ${indices[c]} of X (indices[${run}][${c}])`;
+    }
+  }
+  return undefined;
 }
 
 /** Contracts of the fitted models `postFit` returns (or `fit`, for engines without `postFit`). */

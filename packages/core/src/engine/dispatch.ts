@@ -165,6 +165,9 @@ async function runEngine(engine: Engine, spec: string, last: boolean, attempt: A
   const { call } = attempt;
   const hooks = engine.estimators[call.estimator] as Record<string, ((ctx: unknown) => unknown) | undefined> | undefined;
   if (!hooks) return decline(attempt, engine.name, `does not implement ${call.estimator}`);
+  // Before the gates: an engine is not asked about a hook it does not have (KMeans.init is optional).
+  const impl = hooks[call.hook] ?? DEFAULTS[call.hook];
+  if (!impl) return decline(attempt, engine.name, `does not implement ${call.estimator}.${call.hook}`);
   const ctx = call.context(engine, recorderFor(attempt.entry));
   try {
     const overruled = attempt.overrule?.get(spec);
@@ -187,8 +190,6 @@ async function runEngine(engine: Engine, spec: string, last: boolean, attempt: A
     }
     // In a dry run, passing the gates is the verdict: "would run" (traced as "ran"), and no hook is called.
     if (call.dryRun) return { engine: engine.name, implementation: engine, value: undefined };
-    const impl = hooks[call.hook] ?? DEFAULTS[call.hook];
-    if (!impl) return decline(attempt, engine.name, `does not implement ${call.estimator}.${call.hook}`);
     const value = await impl.call(hooks, ctx);
     const violation =
       value === undefined && call.hook !== "prepareFit"

@@ -4,9 +4,10 @@
  */
 import type { DType, Matrix } from "../data/matrix.js";
 import type { DataMatrix, ResidentMatrix } from "../data/resident.js";
+import type { RandomState } from "../validation/random-state.js";
 
 /** Version of the engine API described in this file; engines declare the semver range they support in `coreApi`. */
-export const ENGINE_API_VERSION = "1.1.0";
+export const ENGINE_API_VERSION = "1.2.0";
 
 /** Hooks that run once per `fit`: `prepareFit` selects the engine, `fit` computes, `postFit` hands back host data. */
 export const LIFECYCLE_HOOKS = ["prepareFit", "fit", "postFit"] as const;
@@ -17,7 +18,7 @@ export const LIFECYCLE_HOOKS = ["prepareFit", "fit", "postFit"] as const;
  * `prepareFit` an engine has no fit state, without `postFit` its `fit` result must already be the host model.
  */
 export const HOOK_SPECS = {
-  KMeans: { required: ["fit", "predict", "transform", "score"], optional: ["accepts", "shouldRun", "prepareFit", "postFit"] },
+  KMeans: { required: ["fit", "predict", "transform", "score"], optional: ["accepts", "shouldRun", "init", "prepareFit", "postFit"] },
   KNeighborsClassifier: {
     required: ["fit", "predict", "predictProba", "kneighbors"],
     optional: ["accepts", "shouldRun", "prepareFit", "postFit"],
@@ -33,7 +34,7 @@ export const HOOK_SPECS = {
 /** Names of the estimators engines can implement. */
 export type EstimatorName = keyof typeof HOOK_SPECS;
 /** A hook an engine implements (not counting the gates `accepts` and `shouldRun`). */
-export type HookName = "prepareFit" | "fit" | "postFit" | "predict" | "predictProba" | "transform" | "inverseTransform" | "kneighbors" | "score";
+export type HookName = "init" | "prepareFit" | "fit" | "postFit" | "predict" | "predictProba" | "transform" | "inverseTransform" | "kneighbors" | "score";
 
 /** Records what a hook call moved and converted; every number ends up in that call's trace entry. */
 export interface TraceRecorder {
@@ -43,6 +44,11 @@ export interface TraceRecorder {
   bytesFromDevice(bytes: number): void;
   /** A conversion the engine made, in words, e.g. "X float64 -> float32". */
   conversion(what: string): void;
+  /**
+   * How many threads the call computed on and why, e.g. `(1, "the page is not cross-origin isolated")`; the last
+   * report of a call is the one traced (engine API 1.2).
+   */
+  threads(count: number, reason: string): void;
 }
 
 /** What every hook receives. Estimator-specific contexts extend it. */
@@ -112,7 +118,12 @@ export interface ModelContext<P, Model> extends HookContext<P> {
  */
 export type AcceptsContext<P, Model> = HookContext<P> &
   Partial<Omit<FitContext<P, unknown>, keyof HookContext<P>>> &
-  Partial<Omit<ModelContext<P, Model>, keyof HookContext<P>>> & { readonly nNeighbors?: number };
+  Partial<Omit<ModelContext<P, Model>, keyof HookContext<P>>> & {
+    readonly nNeighbors?: number;
+    /** KMeans `init` only: the initialisation asked for and the number of runs. */
+    readonly method?: "k-means++" | "random";
+    readonly nInit?: number;
+  };
 
 // ---- KMeans ---------------------------------------------------------------------------------------------------
 
@@ -132,6 +143,34 @@ export interface KMeansFitExtra {
   initialCenters: Matrix[];
   iterations: IterativeFitContext;
 }
+/**
+ * Context of the optional KMeans `init` hook, which computes the initial centers of every run for `init:
+ * "k-means++"` or `"random"` (explicit centers need no hook). Without an engine that implements it, core computes
+ * them with its TypeScript reference (`kmeansPlusPlus`, `randomInit`), which is what engines must match.
+ */
+export interface KMeansInitContext extends HookContext<KMeansParamsResolved> {
+  readonly X: DataMatrix;
+  readonly nSamples: number;
+  readonly nFeatures: number;
+  readonly dtype: DType;
+  /** `"k-means++"`: greedy k-means++, as `kmeansPlusPlusIndices`; `"random"`: as `randomInit`. */
+  readonly method: "k-means++" | "random";
+  /** Sets of initial centers to compute, one per run, in order. */
+  readonly nInit: number;
+  /**
+   * Core's seeded generator, this engine's own copy: draw from it exactly as the reference does (for k-means++, per
+   * run: `randInt(n)` for the first center, then for every further center `2 + floor(ln k)` calls of `random()`
+   * before any distance), so that the same `randomState` picks the same rows on every engine.
+   */
+  readonly random: RandomState;
+}
+/** What the KMeans `init` hook returns: per run, the chosen rows of X and those rows as centers. */
+export interface KMeansInitResult {
+  /** `nInit` arrays of `nClusters` row indices of X, in the order the centers were chosen. */
+  indices: Int32Array[];
+  /** `nInit` host matrices, nClusters x nFeatures in X's dtype: the rows of X at `indices`. */
+  centers: Matrix[];
+}
 /** The host model of a fitted KMeans, returned by `postFit` (or by `fit` without `postFit`). */
 export interface KMeansModel {
   /** nClusters x nFeatures, in X's dtype. */
@@ -147,6 +186,8 @@ export interface KMeansModel {
 export interface KMeansHooks {
   accepts?(ctx: AcceptsContext<KMeansParamsResolved, KMeansModel>): true | string | Promise<true | string>;
   shouldRun?(ctx: AcceptsContext<KMeansParamsResolved, KMeansModel>): true | string | Promise<true | string>;
+  /** Initial centers for every run (see {@link KMeansInitContext}); asked through `accepts` and `shouldRun` first. */
+  init?(ctx: KMeansInitContext): KMeansInitResult | Promise<KMeansInitResult>;
   prepareFit?(ctx: FitContext<KMeansParamsResolved, KMeansFitExtra>): unknown;
   fit(ctx: FitContext<KMeansParamsResolved, KMeansFitExtra>): unknown;
   postFit?(ctx: FitContext<KMeansParamsResolved, KMeansFitExtra>): KMeansModel | Promise<KMeansModel>;

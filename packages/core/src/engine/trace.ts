@@ -34,6 +34,8 @@ export interface TraceEntry {
   bytesFromDevice: number;
   /** Conversions made during the call, in words (e.g. "X float64 -> float32"). */
   conversions: string[];
+  /** Threads the call computed on and why, as the engine reported them (absent when it reported none). */
+  threads?: { count: number; reason: string };
 }
 
 /** Receives every trace entry of every estimator. */
@@ -62,7 +64,8 @@ export function formatEntry(e: TraceEntry): string {
     e.bytesToDevice || e.bytesFromDevice ? ` to-device=${e.bytesToDevice}B from-device=${e.bytesFromDevice}B` : "";
   const conv = e.conversions.length ? ` converted: ${e.conversions.join("; ")}` : "";
   const why = e.reason ? ` (${e.reason})` : "";
-  return `[plugml] ${e.estimator}.${e.method} ${e.hook} ${e.engine} ${e.outcome}${why} ${e.ms.toFixed(2)} ms${moved}${conv}`;
+  const threads = e.threads ? ` threads=${e.threads.count} (${e.threads.reason})` : "";
+  return `[plugml] ${e.estimator}.${e.method} ${e.hook} ${e.engine} ${e.outcome}${why} ${e.ms.toFixed(2)} ms${moved}${conv}${threads}`;
 }
 
 /**
@@ -72,13 +75,14 @@ export function formatEntry(e: TraceEntry): string {
 export function coreEntry(
   estimator: EstimatorName,
   method: string,
+  hook: HookName,
   reason: string,
-  moved: Partial<Pick<TraceEntry, "ms" | "bytesToDevice" | "bytesFromDevice">>,
+  moved: Partial<Pick<TraceEntry, "ms" | "bytesToDevice" | "bytesFromDevice" | "threads">>,
 ): TraceEntry {
   const entry: TraceEntry = {
     estimator,
     method,
-    hook: "prepareFit",
+    hook,
     engine: "core",
     outcome: "ran",
     reason,
@@ -93,10 +97,11 @@ export function coreEntry(
 }
 
 /** A recorder that accumulates into a trace entry under construction. */
-export function recorderFor(entry: Pick<TraceEntry, "bytesToDevice" | "bytesFromDevice" | "conversions">): TraceRecorder {
+export function recorderFor(entry: Pick<TraceEntry, "bytesToDevice" | "bytesFromDevice" | "conversions" | "threads">): TraceRecorder {
   return {
     bytesToDevice: (n) => void (entry.bytesToDevice += n),
     bytesFromDevice: (n) => void (entry.bytesFromDevice += n),
     conversion: (what) => void entry.conversions.push(what),
+    threads: (count, reason) => void (entry.threads = { count, reason }),
   };
 }

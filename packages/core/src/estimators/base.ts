@@ -12,7 +12,7 @@ import {
   type DeclineReason,
 } from "../errors.js";
 import { checkConfig, currentChoice, type EngineConfig } from "../engine/config.js";
-import { callHook, isDeviceLost, type HookCall } from "../engine/dispatch.js";
+import { callHook, isDeviceLost, type HookCall, type HookResult } from "../engine/dispatch.js";
 import { explainCall, type EngineExplanation } from "../engine/explain.js";
 import { candidateNames } from "../engine/resolve.js";
 import type { Engine, EstimatorName, HookContext, HookName, IterationInfo, TraceRecorder } from "../engine/specs.js";
@@ -187,6 +187,21 @@ export abstract class BaseEstimator<P extends object, M> {
   }
 
   /**
+   * A hook on X outside the fit lifecycle (KMeans `init`): asked of the candidates in order, through their gates,
+   * like `prepareFit`. `more(engine)` adds the fields each engine receives (its own copy of a generator, say).
+   * Rejects with `EngineDeclinedError` when no engine runs it; the caller decides what then.
+   */
+  protected runDataHook<V>(
+    hook: HookName,
+    X: DataMatrix,
+    more: (engine: Engine) => object,
+    signal: AbortSignal | undefined,
+    trace: (entry: TraceEntry) => void,
+  ): Promise<HookResult<V>> {
+    return callHook<V>(this.fitStep(hook, this.candidates(), X, {}, signal, more, trace));
+  }
+
+  /**
    * Makes a fitted model current: the single place where fit results land on the estimator. The fit's warnings
    * are published here, so a fit that fails raises none.
    */
@@ -243,15 +258,25 @@ export abstract class BaseEstimator<P extends object, M> {
   }
 
   /** One step of the fit lifecycle as a hook call. */
-  private fitStep(hook: HookName, engines: readonly string[], X: DataMatrix, extra: unknown, signal: AbortSignal | undefined, more: object, trace: (e: TraceEntry) => void): HookCall {
+  private fitStep(
+    hook: HookName,
+    engines: readonly string[],
+    X: DataMatrix,
+    extra: unknown,
+    signal: AbortSignal | undefined,
+    more: object | ((engine: Engine) => object),
+    trace: (e: TraceEntry) => void,
+  ): HookCall {
     const base = { estimator: this.estimatorName, params: this.engineParams(), signal, X, nSamples: X.rows, nFeatures: X.cols, dtype: X.dtype, extra };
     return {
       estimator: this.estimatorName,
       method: "fit",
       hook,
       candidates: engines,
-      gate: hook === "prepareFit",
-      context: (engine, record) => ({ ...base, ...more, hook, record, toHost: this.hostReader(record, engine, hook) }) as HookContext,
+      // The steps after prepareFit run on the engine it selected, which has already passed the gates.
+      gate: hook !== "fit" && hook !== "postFit",
+      context: (engine, record) =>
+        ({ ...base, ...(typeof more === "function" ? more(engine) : more), hook, record, toHost: this.hostReader(record, engine, hook) }) as HookContext,
       trace,
     };
   }

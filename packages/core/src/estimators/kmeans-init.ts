@@ -48,6 +48,11 @@ export async function kmeansPlusPlusIndicesAsync(X: Matrix, nClusters: number, r
   }
 }
 
+/** Candidates k-means++ draws per center after the first: scikit-learn's `2 + int(ln k)` local trials. */
+export function kmeansPlusPlusTrials(nClusters: number): number {
+  return 2 + Math.floor(Math.log(nClusters));
+}
+
 /** Longest stretch of initialisation work between two yields to the event loop. */
 const YIELD_MS = 10;
 
@@ -56,7 +61,7 @@ function* kmeansPlusPlusSteps(X: Matrix, nClusters: number, rng: RandomState): G
   checkClusterCount(X, nClusters, "kmeansPlusPlus");
   const n = X.rows;
   const scale = distanceScale(X.data);
-  const nLocalTrials = 2 + Math.floor(Math.log(nClusters));
+  const nLocalTrials = kmeansPlusPlusTrials(nClusters);
   const indices = new Int32Array(nClusters);
 
   const first = rng.randInt(n);
@@ -126,8 +131,13 @@ export async function kmeansPlusPlusAsync(X: Matrix, nClusters: number, rng: Ran
 
 /** scikit-learn's `init="random"`: the rows at the first `nClusters` positions of a random permutation. */
 export function randomInit(X: Matrix, nClusters: number, rng: RandomState): Matrix {
-  checkClusterCount(X, nClusters, "randomInit");
-  return takeRows(X, rng.permutation(X.rows).subarray(0, nClusters));
+  return takeRows(X, randomInitIndices(X.rows, nClusters, rng));
+}
+
+/** The row indices {@link randomInit} takes from `nSamples` rows: the first `nClusters` of a random permutation. */
+export function randomInitIndices(nSamples: number, nClusters: number, rng: RandomState): Int32Array {
+  checkClusterCount({ rows: nSamples }, nClusters, "randomInit");
+  return rng.permutation(nSamples).slice(0, nClusters);
 }
 
 /**
@@ -197,7 +207,8 @@ function searchSortedLeft(a: Float64Array, v: number): number {
   return lo;
 }
 
-function takeRows(X: Matrix, indices: Int32Array): Matrix {
+/** The rows of `X` at `indices`, in that order, as a matrix of X's dtype. */
+export function takeRows(X: Matrix, indices: Int32Array): Matrix {
   const cols = X.cols;
   const data = X.dtype === "float32" ? new Float32Array(indices.length * cols) : new Float64Array(indices.length * cols);
   for (let c = 0; c < indices.length; c++) data.set(X.row(indices[c]), c * cols);
@@ -206,7 +217,7 @@ function takeRows(X: Matrix, indices: Int32Array): Matrix {
 
 // These are internal entry points: the estimator has already checked nClusters against the data with a message
 // naming the user's parameter, so this only guards against misuse by other code.
-function checkClusterCount(X: Matrix, nClusters: number, fn: string): void {
+function checkClusterCount(X: Pick<Matrix, "rows">, nClusters: number, fn: string): void {
   if (!Number.isInteger(nClusters) || nClusters < 1 || nClusters > X.rows) {
     throw new ValidationError(
       `${fn}: nClusters must be an integer in [1, ${X.rows}] (the number of samples), got ${nClusters}.`,

@@ -1,10 +1,11 @@
 /** KMeans: Lloyd's algorithm with scikit-learn 1.2 semantics, computed by whichever engine accepts it. */
 import { Matrix, type DType } from "../data/matrix.js";
 import { bytesPerElement, isResident, type DataMatrix } from "../data/resident.js";
-import type { KMeansFitExtra, KMeansModel, KMeansParamsResolved } from "../engine/specs.js";
+import { isDeviceLost } from "../engine/dispatch.js";
+import type { Engine, KMeansFitExtra, KMeansInitResult, KMeansModel, KMeansParamsResolved } from "../engine/specs.js";
 import { unitScale } from "../data/scaling.js";
 import { coreEntry, type TraceEntry } from "../engine/trace.js";
-import { ValidationError } from "../errors.js";
+import { EngineDeclinedError, ValidationError } from "../errors.js";
 import { ConvergenceWarning, ParameterWarning, type PlugmlWarning } from "../warnings.js";
 import { matrixParam, validateParams, type ParamSchema } from "../validation/params.js";
 import { checkRandomState, randomStateParam, type RandomState } from "../validation/random-state.js";
@@ -96,7 +97,7 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
     const iterations = { reportIteration: iterationReporter(options) };
     const extra: KMeansFitExtra = { sampleWeight: weights.values, initialCenters: init.centers, iterations };
     const { fitted, trace } = await this.runFit(data, extra, options);
-    if (init.readback) trace.unshift(init.readback);
+    trace.unshift(...init.trace);
     const model = { ...fitted.model, inertia: fitted.model.inertia * weights.factor };
     this.commitFit({ ...fitted, model }, trace, [...init.warnings, ...convergenceWarnings(model, nClusters)]);
     return this;
@@ -141,10 +142,12 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
   }
 
   /**
-   * Initial centers for every run, computed here so that all engines start from the same ones. k-means++ and
-   * random init need X on the host: a resident X is read back once, and that transfer gets its own trace entry.
+   * Initial centers for every run. Explicit centers are checked and copied. For k-means++ and random init the
+   * engines are asked first (the optional `init` hook, each with its own copy of the seeded generator, so the same
+   * `randomState` picks the same rows everywhere); when none runs it, core's TypeScript reference does, reading a
+   * resident X back once. Either way the initialisation gets its own trace entries, before the fit's.
    */
-  private async initialCenters(data: DataMatrix, signal?: AbortSignal): Promise<{ centers: Matrix[]; readback?: TraceEntry; warnings: PlugmlWarning[] }> {
+  private async initialCenters(data: DataMatrix, signal?: AbortSignal): Promise<{ centers: Matrix[]; trace: TraceEntry[]; warnings: PlugmlWarning[] }> {
     const { init, nClusters, nInit, randomState } = this.params;
     if (init !== "k-means++" && init !== "random") {
       const centers = [checkInitCenters(init, nClusters, data, { estimator: "KMeans.fit", argument: "init" })];
@@ -153,23 +156,50 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
         typeof nInit === "number" && nInit > 1
           ? [new ParameterWarning(`Explicit initial center position passed: performing only one init instead of nInit=${nInit}.`, "KMeans.fit")]
           : [];
-      return { centers, warnings: ignored };
+      return { centers, trace: [], warnings: ignored };
     }
+    const rng = checkRandomState(randomState);
+    const runs = resolveNInit(nInit, init);
+    const trace: TraceEntry[] = [];
+    const copies = new Map<Engine, RandomState>();
+    const more = (engine: Engine) => {
+      const random = rng.clone();
+      copies.set(engine, random);
+      return { method: init, nInit: runs, random };
+    };
+    try {
+      const result = await this.runDataHook<KMeansInitResult>("init", data, more, signal, (entry) => trace.push(entry));
+      // The stream continues where the winning engine left it, as if core had drawn (a shared RandomState advances).
+      rng.assign(copies.get(result.implementation)!);
+      return { centers: result.value.centers, trace, warnings: [] };
+    } catch (e) {
+      if (!(e instanceof EngineDeclinedError) && !isDeviceLost(e)) throw e;
+    }
+    return { centers: await this.referenceInit(data, runs, rng, signal, trace), trace, warnings: [] };
+  }
+
+  /** Core's TypeScript k-means++ or random init, traced as an entry of engine "core". */
+  private async referenceInit(data: DataMatrix, runs: number, rng: RandomState, signal: AbortSignal | undefined, trace: TraceEntry[]): Promise<Matrix[]> {
+    const { init, nClusters } = this.params;
     const start = performance.now();
-    const bytes = data.rows * data.cols * bytesPerElement(data.dtype);
+    const bytes = isResident(data) ? data.rows * data.cols * bytesPerElement(data.dtype) : 0;
     if (isResident(data)) this.checkTransfer(data, `KMeans.fit (${init} initialisation in core)`, bytes);
     const X = isResident(data) ? await data.read() : data;
-    const rng = checkRandomState(randomState);
     const centers: Matrix[] = [];
-    for (let run = 0; run < resolveNInit(nInit, init); run++) {
+    for (let run = 0; run < runs; run++) {
       centers.push(init === "random" ? randomInit(X, nClusters, rng) : await kmeansPlusPlusAsync(X, nClusters, rng, signal));
     }
-    if (!isResident(data)) return { centers, warnings: [] };
-    const readback = coreEntry("KMeans", "fit", `${init} initialisation reads the resident X back to the host`, {
-      ms: performance.now() - start,
-      bytesFromDevice: bytes,
-    });
-    return { centers, readback, warnings: [] };
+    const reason =
+      `${init} initialisation by core's TypeScript reference (no engine ran KMeans.init)` +
+      (isResident(data) ? ", reading the resident X back to the host" : "");
+    trace.push(
+      coreEntry("KMeans", "fit", "init", reason, {
+        ms: performance.now() - start,
+        bytesFromDevice: bytes,
+        threads: { count: 1, reason: "core computes on the calling thread" },
+      }),
+    );
+    return centers;
   }
 }
 

@@ -6,6 +6,8 @@ import { Matrix, type DType } from "../data/matrix.js";
 import { registerEngine, getEngine, unregisterEngine } from "../engine/registry.js";
 import { HOOK_SPECS, type Engine, type EstimatorName } from "../engine/specs.js";
 import { KMeans } from "../estimators/kmeans.js";
+import { kmeansPlusPlus, randomInit } from "../estimators/kmeans-init.js";
+import { RandomState } from "../validation/random-state.js";
 import { KNeighborsClassifier } from "../estimators/kneighbors-classifier.js";
 import { KNeighborsRegressor } from "../estimators/kneighbors-regressor.js";
 import { NearestNeighbors } from "../estimators/nearest-neighbors.js";
@@ -111,6 +113,12 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         assertEqual(km.clusterCenters_, before, "centers after the aborted fit");
       });
 
+      if (tested.has("KMeans") && engineObject?.estimators.KMeans?.init) {
+        for (const method of ["k-means++", "random"] as const) {
+          options.it(`KMeans.init (${method}): the engine picks the rows core's reference picks for the same randomState`, () => initCase(method));
+        }
+      }
+
       itFor(["NearestNeighbors"], "NearestNeighbors: kneighbors() without X leaves each sample out of its own neighbours", async () => {
         const X = m([[0], [1], [3], [7]]);
         const nn = await on(new NearestNeighbors({ nNeighbors: 2 })).fit(X);
@@ -215,6 +223,38 @@ export function runConformanceSuite(options: ConformanceOptions): void {
       assertAllClose(km.clusterCenters_.toArray(), c.expected.clusterCenters, rtol, `clusterCenters_ of ${what}`);
       assertEqual(Array.from(km.labels_), c.expected.labels, `labels_ of ${what}`);
       assertEqual(km.nIter_, c.expected.nIter, `nIter_ of ${what}`);
+    } finally {
+      await unregisterEngine(wrapperName);
+    }
+  }
+
+  /**
+   * The engine's `init` behind a wrapper whose `fit` records the centers it was handed, against core's reference
+   * from the same seed: 240 distinct rows in 6 separated groups, 3 runs of 6 centers, so draws and candidate
+   * choices are far from ties in either dtype.
+   */
+  async function initCase(method: "k-means++" | "random"): Promise<void> {
+    ensure();
+    const inner = getEngine(name)!;
+    const hooks = inner.estimators.KMeans!;
+    const X = Matrix.from(
+      Array.from({ length: 240 }, (_, i) => [((i % 6) * 40 + ((i * 37) % 101) / 17), ((i % 6) * 25 - ((i * 53) % 89) / 13), ((i * 71) % 97) / 11]),
+    ).astype(dtype);
+    let handed: Matrix[] = [];
+    const wrapperName = `${name}-kit-init`;
+    // The engine's own hooks (through the prototype, so `this` still finds its helpers), with fit recording.
+    const wrapped: KMeansHooks = Object.create(hooks, {
+      fit: { value: (ctx: Parameters<KMeansHooks["fit"]>[0]) => ((handed = ctx.extra.initialCenters), hooks.fit.call(hooks, ctx)), enumerable: true },
+    });
+    registerEngine({ name: wrapperName, version: inner.version, coreApi: inner.coreApi, estimators: { KMeans: wrapped } });
+    try {
+      const km = new KMeans({ nClusters: 6, init: method, nInit: 3, maxIter: 1, randomState: 7 });
+      await km.setComputationalEngine(wrapperName, { fallback: false }).fit(X);
+      const entry = km.engineTrace_.find((e) => e.hook === "init" && e.outcome === "ran");
+      assertEqual(entry?.engine, wrapperName, "engine that ran KMeans.init");
+      const rng = new RandomState(7);
+      const expected = [0, 1, 2].map(() => (method === "random" ? randomInit(X, 6, rng) : kmeansPlusPlus(X, 6, rng)).toArray());
+      assertEqual(handed.map((c) => c.toArray()), expected, `${method} initial centers of the 3 runs`);
     } finally {
       await unregisterEngine(wrapperName);
     }

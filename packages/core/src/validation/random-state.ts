@@ -84,6 +84,21 @@ export class RandomState {
     return Math.floor(this.random() * n);
   }
 
+  /** An independent generator in the same state: both produce the same stream from here on. */
+  clone(): RandomState {
+    const copy = new RandomState(0);
+    copy.assign(this);
+    return copy;
+  }
+
+  /** Puts this generator in `other`'s state (after an engine drew from a clone, the stream it left off at). */
+  assign(other: RandomState): void {
+    this.s0 = other.s0;
+    this.s1 = other.s1;
+    this.s2 = other.s2;
+    this.s3 = other.s3;
+  }
+
   /** A random ordering of 0..n-1 (Fisher-Yates), like numpy's `permutation(n)`. */
   permutation(n: number): Int32Array {
     if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {

@@ -3,7 +3,7 @@
  * allocator over it, and the worker pool (or the calling thread when threads are off). Engine calls take the
  * runtime one at a time; when it has been idle a while, the pool and the memory are released.
  */
-import type { FloatArray } from "@plugml/core";
+import type { FloatArray, TraceRecorder } from "@plugml/core";
 import { Pacer, throwIfAborted } from "../cancel.js";
 import { WorkerPool, hardwareThreads, threadsAvailable } from "../parallel/pool.js";
 import { buildKernelModule } from "../wasm/kernels.js";
@@ -112,14 +112,21 @@ export class KernelRuntime {
   private constructor(
     /** Worker threads (0: kernels run on the calling thread). */
     readonly threads: number,
+    /** Why that many, for the trace. */
+    readonly threadsReason: string,
     private readonly idleMs: number,
   ) {}
 
   /** A runtime, or undefined where WebAssembly SIMD is unavailable (threads fall back to 0 where unsupported). */
   static create(options: RuntimeOptions): KernelRuntime | undefined {
     if (!simdAvailable()) return undefined;
-    const wanted = options.threads === "auto" ? hardwareThreads() : options.threads;
-    return new KernelRuntime(threadsAvailable() ? Math.max(0, wanted) : 0, options.idleMs);
+    const wanted = options.threads === "auto" ? hardwareThreads() : Math.max(0, options.threads);
+    if (!threadsAvailable()) {
+      return new KernelRuntime(0, "no shared memory for workers here (a browser page that is not cross-origin isolated, or no SharedArrayBuffer)", options.idleMs);
+    }
+    const reason =
+      options.threads === "auto" ? `threads: "auto", one worker per core (${wanted})` : wanted === 0 ? "threads: 0 asked for" : `threads: ${wanted} asked for`;
+    return new KernelRuntime(wanted, reason, options.idleMs);
   }
 
   /** Number of accumulator slots kernels may use: one per thread. */
@@ -190,13 +197,29 @@ export class KernelRuntime {
 /** How an engine's hooks use the fast path: its runtime (none on the pure-TypeScript path) and its limits. */
 export interface FastPath {
   runtime: KernelRuntime | undefined;
+  /** Why there is no runtime, when there is none. */
+  noRuntimeReason?: string;
   /** Multiply-adds below which a call stays on the pure-TypeScript kernels (copying into kernel memory costs more). */
   minWork: number;
   /** Bytes the chunk buffers of one call may take. */
   workingMemory: number;
 }
 
-/** The runtime to compute `work` multiply-adds on, or undefined for the pure-TypeScript kernels. */
-export function runtimeFor(path: FastPath, work: number): KernelRuntime | undefined {
-  return work >= path.minWork ? path.runtime : undefined;
+/**
+ * The runtime to compute `work` multiply-adds on, or undefined for the pure-TypeScript kernels; records in the
+ * call's trace how many threads that means and why.
+ */
+export function runtimeFor(path: FastPath, work: number, record: Pick<TraceRecorder, "threads">): KernelRuntime | undefined {
+  const { runtime } = path;
+  if (!runtime) {
+    record.threads(1, `pure-TypeScript kernels on the calling thread: ${path.noRuntimeReason ?? "no WebAssembly SIMD runtime"}`);
+    return undefined;
+  }
+  if (work < path.minWork) {
+    record.threads(1, `pure-TypeScript kernels on the calling thread: ${work} multiply-adds is below fastPathMinWork (${path.minWork})`);
+    return undefined;
+  }
+  if (runtime.threads === 0) record.threads(1, `WebAssembly SIMD on the calling thread: ${runtime.threadsReason}`);
+  else record.threads(runtime.threads, `WebAssembly SIMD on ${runtime.threads} worker threads: ${runtime.threadsReason}`);
+  return runtime;
 }
