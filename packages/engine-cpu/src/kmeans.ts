@@ -1,6 +1,7 @@
 /**
- * KMeans hooks of the CPU engine: Lloyd's loop, one run per initialisation, on the fast path when the engine has a
- * kernel runtime and on the pure-TypeScript kernels otherwise.
+ * KMeans hooks of the CPU engine: the initial centers (k-means++ or random, drawn as core's reference draws them),
+ * Lloyd's loop, one run per initialisation, prediction, transform and score, on the fast path when the engine has a
+ * kernel runtime and the call is big enough, and on the pure-TypeScript kernels otherwise.
  *
  * Range: every hook runs on the data (and centers) times the power of two `rangeScale` picks for squared
  * distances, which is exact and leaves labels unchanged, and unscales what it returns (centers, distances, inertia),
@@ -9,9 +10,22 @@
  * single scaling fits (float64 magnitudes both above about 2^450 and below about 2^-450) is predicted, transformed
  * and scored by the full-range kernels; fitting it is declined.
  */
-import { Matrix, NotSupportedByEngineError, type KMeansHooks, type KMeansModel, type TraceRecorder } from "@plugml/core";
+import {
+  Matrix,
+  NotSupportedByEngineError,
+  kmeansPlusPlusIndicesAsync,
+  kmeansPlusPlusTrials,
+  randomInitIndices,
+  type KMeansHooks,
+  type KMeansInitResult,
+  type KMeansModel,
+  type TraceRecorder,
+} from "@plugml/core";
 import { Pacer, drive } from "./cancel.js";
-import { fastLloyd, fastNearestCenters } from "./fast/lloyd.js";
+import { fastCenterDistances } from "./fast/exact.js";
+import { fastKMeansPlusPlus } from "./fast/init.js";
+import { fastLloyd, fastNearestCenters, fastNearestDistances } from "./fast/lloyd.js";
+import { fastMeanFeatureVariance } from "./fast/variance.js";
 import { runtimeFor, type FastPath } from "./fast/runtime.js";
 import { assignNearestSteps, centerDistancesSteps, wideAssignSteps } from "./kernels/argmin.js";
 import { assignAndSumSteps, inertiaOfDistances, inertiaSteps, lloydSteps, type LloydArgs, type LloydResult } from "./kernels/lloyd.js";
@@ -35,6 +49,17 @@ function weightScale(sampleWeight: Float64Array): number {
   return Math.min(1000, Math.max(-1000, -(heaviest + exponentOf(total) + 1)));
 }
 
+/** The rows of `X` at `indices`, in that order, in X's dtype. */
+function rowsAt(X: Matrix, indices: Int32Array): Matrix {
+  const d = X.cols;
+  const out = Matrix.zeros(indices.length, d, X.dtype);
+  indices.forEach((row, c) => out.data.set(X.data.subarray(row * d, (row + 1) * d), c * d));
+  return out;
+}
+
+/** Why the full-range kernels, which have no fast-path version, run on the calling thread. */
+const WIDE_THREADS = "pure-TypeScript full-range kernels on the calling thread: the float64 data spans more magnitudes than one scaling of squared distances holds";
+
 /** Lloyd from `initCenters` on the pure-TypeScript kernels, one assignment pass at a time. */
 async function lloydDriven(args: LloydArgs, signal: AbortSignal | undefined, pacer: Pacer): Promise<LloydResult> {
   const steps = lloydSteps(args);
@@ -57,6 +82,22 @@ export function kmeansHooks(fast: FastPath): KMeansHooks {
   };
 
   return {
+    async init(ctx): Promise<KMeansInitResult> {
+      const X = await ctx.toHost(ctx.X);
+      const k = ctx.params.nClusters;
+      const indices: Int32Array[] = [];
+      if (ctx.method === "random") {
+        ctx.record.threads(1, "a random permutation per run, drawn on the calling thread");
+        for (let run = 0; run < ctx.nInit; run++) indices.push(randomInitIndices(X.rows, k, ctx.random));
+      } else {
+        // Multiply-adds of the candidates' distances: every center but the first tries that many rows.
+        const runtime = runtimeFor(fast, X.rows * X.cols * kmeansPlusPlusTrials(k) * k, ctx.record);
+        if (runtime) indices.push(...(await fastKMeansPlusPlus(runtime, X, k, ctx.nInit, ctx.random, ctx.signal)));
+        else for (let run = 0; run < ctx.nInit; run++) indices.push(await kmeansPlusPlusIndicesAsync(X, k, ctx.random, ctx.signal));
+      }
+      return { indices, centers: indices.map((rows) => rowsAt(X, rows)) };
+    },
+
     async fit(ctx): Promise<KMeansModel> {
       const X0 = await ctx.toHost(ctx.X);
       const { sampleWeight, initialCenters, iterations } = ctx.extra;
@@ -70,18 +111,19 @@ export function kmeansHooks(fast: FastPath): KMeansHooks {
       const X = scaledMatrix(X0, scale);
       const inits = initialCenters.map((c) => scaledMatrix(c, scale));
       const wScale = weightScale(sampleWeight);
+      const runtime = runtimeFor(fast, X.rows * inits[0].rows * X.cols, ctx.record);
+      const variance = () => (runtime ? fastMeanFeatureVariance(runtime, X, ctx.signal) : drive(meanFeatureVarianceSteps(X), ctx.signal, pacer));
       const args = {
         X,
         sampleWeight: scaledData(sampleWeight, wScale),
         maxIter: ctx.params.maxIter,
         // As scikit-learn's _tolerance: a tolerance of 0 is 0, without a pass over the data for the variances.
-        tolAbs: ctx.params.tol === 0 ? 0 : ctx.params.tol * (await drive(meanFeatureVarianceSteps(X), ctx.signal, pacer)),
+        tolAbs: ctx.params.tol === 0 ? 0 : ctx.params.tol * (await variance()),
         // Shifts are reported in the data's own units.
         onIteration: (info: { iteration: number; centerShift: number; converged: boolean }) =>
           iterations.reportIteration({ ...info, centerShift: ldexp(info.centerShift, -2 * scale) }),
       };
       let best: LloydResult | undefined;
-      const runtime = runtimeFor(fast, X.rows * inits[0].rows * X.cols, ctx.record);
       if (runtime) best = await fastLloyd(runtime, args, inits, ctx.signal);
       else {
         for (const initCenters of inits) {
@@ -104,6 +146,7 @@ export function kmeansHooks(fast: FastPath): KMeansHooks {
       const pacer = new Pacer(ctx.signal);
       const scale = dataScale(X, [centers]);
       if (scale !== undefined) return labelsOf(scaledMatrix(X, scale), scaledMatrix(centers, scale), ctx.record, ctx.signal, pacer);
+      ctx.record.threads(1, WIDE_THREADS);
       const labels = new Int32Array(X.rows);
       await drive(wideAssignSteps(X, centers, labels), ctx.signal, pacer);
       return labels;
@@ -112,13 +155,17 @@ export function kmeansHooks(fast: FastPath): KMeansHooks {
     async transform(ctx) {
       const X = await ctx.toHost(ctx.X);
       const C = ctx.model.clusterCenters;
-      const out = Matrix.zeros(X.rows, C.rows, X.dtype);
       const scale = dataScale(X, [C]);
-      const steps =
-        scale === undefined
-          ? centerDistancesSteps(X, C, out.data, 1, true)
-          : centerDistancesSteps(scaledMatrix(X, scale), scaledMatrix(C, scale), out.data, 2 ** -scale, false);
-      await drive(steps, ctx.signal);
+      const out = Matrix.zeros(X.rows, C.rows, X.dtype);
+      if (scale === undefined) {
+        ctx.record.threads(1, WIDE_THREADS);
+        await drive(centerDistancesSteps(X, C, out.data, 1, true), ctx.signal);
+        return out;
+      }
+      const [Xs, Cs] = [scaledMatrix(X, scale), scaledMatrix(C, scale)];
+      const runtime = runtimeFor(fast, X.rows * C.rows * X.cols, ctx.record);
+      if (runtime) return fastCenterDistances(runtime, Xs, Cs, 2 ** -scale, X.dtype, ctx.signal);
+      await drive(centerDistancesSteps(Xs, Cs, out.data, 2 ** -scale, false), ctx.signal);
       return out;
     },
 
@@ -128,6 +175,7 @@ export function kmeansHooks(fast: FastPath): KMeansHooks {
       const pacer = new Pacer(ctx.signal);
       const scale = dataScale(X, [centers]);
       if (scale === undefined) {
+        ctx.record.threads(1, WIDE_THREADS);
         const labels = new Int32Array(X.rows);
         const distances = new Float64Array(X.rows);
         await drive(wideAssignSteps(X, centers, labels, distances), ctx.signal, pacer);
@@ -137,8 +185,19 @@ export function kmeansHooks(fast: FastPath): KMeansHooks {
       const Cs = scaledMatrix(centers, scale);
       const wScale = weightScale(ctx.sampleWeight);
       const weights = scaledData(ctx.sampleWeight, wScale);
-      const labels = await labelsOf(Xs, Cs, ctx.record, ctx.signal, pacer);
-      return -ldexp(await drive(inertiaSteps(Xs, weights, Cs, labels), ctx.signal, pacer), -2 * scale - wScale);
+      const runtime = runtimeFor(fast, X.rows * centers.rows * X.cols, ctx.record);
+      let total: number;
+      if (runtime) {
+        // Added up here in row order, as inertiaSteps adds: the same sum bit for bit.
+        const distances = await fastNearestDistances(runtime, Xs, Cs, ctx.signal);
+        total = 0;
+        for (let i = 0; i < distances.length; i++) total += distances[i] * weights[i];
+      } else {
+        const labels = new Int32Array(X.rows);
+        await drive(assignNearestSteps(Xs, Cs, labels), ctx.signal, pacer);
+        total = await drive(inertiaSteps(Xs, weights, Cs, labels), ctx.signal, pacer);
+      }
+      return -ldexp(total, -2 * scale - wScale);
     },
   };
 }

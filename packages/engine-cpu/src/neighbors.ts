@@ -1,7 +1,7 @@
 /**
  * Hooks of the three neighbour estimators on the CPU engine: fit keeps the training set on the host; every
- * prediction is a k-nearest search (fast path for euclidean and manhattan when the engine has a kernel runtime,
- * pure TypeScript otherwise) followed by a vote or an average.
+ * prediction is a k-nearest search (fast path for euclidean, manhattan, chebyshev and cosine when the engine has a
+ * kernel runtime, pure TypeScript otherwise and for minkowski with another p) followed by a vote or an average.
  */
 import {
   Matrix,
@@ -15,7 +15,7 @@ import {
 } from "@plugml/core";
 import { drive } from "./cancel.js";
 import { fastKNearest, fastMetric } from "./fast/knn.js";
-import { runtimeFor, type FastPath } from "./fast/runtime.js";
+import { runtimeFor, type FastPath, type KernelRuntime } from "./fast/runtime.js";
 import { resolveMetric } from "./kernels/metrics.js";
 import { kNearestSteps } from "./kernels/neighbors.js";
 import { argmaxRows, classVotes, regressionMean } from "./kernels/vote.js";
@@ -29,7 +29,10 @@ function searcher(fast: FastPath) {
     const k = ctx.nNeighbors ?? ctx.params.nNeighbors;
     const spec = resolveMetric(ctx.params.metric, ctx.params.p);
     const skipSelf = ctx.X === undefined;
-    const runtime = runtimeFor(fast, queries.rows * train.rows * train.cols, ctx.record);
+    // The trace's threads tell which path ran: metrics without a kernel say so instead of naming the runtime.
+    let runtime: KernelRuntime | undefined;
+    if (fastMetric(spec)) runtime = runtimeFor(fast, queries.rows * train.rows * train.cols, ctx.record);
+    else ctx.record.threads(1, `pure-TypeScript kernels on the calling thread: no SIMD kernel for minkowski with p = ${spec.p}`);
     const found =
       runtime && fastMetric(spec)
         ? await fastKNearest(runtime, queries, train, k, spec, { skipSelf, workingMemory: fast.workingMemory, signal: ctx.signal })

@@ -101,7 +101,7 @@ describe("k-nearest at the edges of the range", () => {
       );
     });
 
-    test.each([["euclidean", 2], ["manhattan", 1]] as const)("fast path, %s: exact neighbours and distances, on workers and inline", async (metric, p) => {
+    test.each([["euclidean", 2], ["manhattan", 1], ["chebyshev", Infinity]] as const)("fast path, %s: exact neighbours and distances, on workers and inline", async (metric, p) => {
       const spec = kernelSpec(metric);
       await fc.assert(
         fc.asyncProperty(extremeMatrix(dtype, 40, 3), extremeMatrix(dtype, 9, 3), fc.integer({ min: 1, max: 6 }), async (train, queries, k) => {
@@ -114,6 +114,25 @@ describe("k-nearest at the edges of the range", () => {
         { numRuns: 40 },
       );
     });
+  });
+
+  test.each(["float64", "float32"] as const)("%s: the fast path equals the pure-TypeScript search bit for bit, every metric", async (dtype) => {
+    for (const metric of ["euclidean", "manhattan", "chebyshev", "cosine"] as const) {
+      const spec = kernelSpec(metric);
+      await fc.assert(
+        fc.asyncProperty(extremeMatrix(dtype, 30, 3), extremeMatrix(dtype, 7, 3), fc.integer({ min: 1, max: 6 }), async (train, queries, k) => {
+          for (const [q, skipSelf] of [[queries, false], [train, true]] as const) {
+            const expected = kNearest(q, train, k, spec, { skipSelf });
+            for (const runtime of Object.values(runtimes)) {
+              const actual = await fastKNearest(runtime, q, train, k, spec, { skipSelf, workingMemory: 4096 });
+              expect(Array.from(actual.indices)).toEqual(Array.from(expected.indices));
+              expect(Array.from(actual.distances)).toEqual(Array.from(expected.distances));
+            }
+          }
+        }),
+        { numRuns: 25 },
+      );
+    }
   });
 
   test("float64 data spanning more than one scaling can hold takes the full-range path: exact, Infinity ordered", () => {

@@ -48,6 +48,10 @@ describe.each(["workers", "inline"] as const)("fast path (%s)", (mode) => {
       ["euclidean", 1000],
       ["manhattan", 0],
       ["manhattan", 1000],
+      ["chebyshev", 0],
+      ["chebyshev", 1000],
+      ["cosine", 0],
+      ["cosine", 1000],
     ] as const)("%s k-nearest (offset %d) equals the pure-TypeScript search, with and without skipSelf", async (metric, offset) => {
       const train = data(403, 5, dtype, 7, 1, offset);
       const queries = data(37, 5, dtype, 11, 1, offset);

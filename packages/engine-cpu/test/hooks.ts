@@ -2,7 +2,7 @@
 import { AbortError, Matrix, type Engine, type KMeansHooks, type KNeighborsClassifierHooks, type StandardScalerHooks } from "@plugml/core";
 import { createCpuEngine } from "../src/engine.js";
 
-const record = { bytesToDevice: () => undefined, bytesFromDevice: () => undefined, conversion: () => undefined };
+const record = { bytesToDevice: () => undefined, bytesFromDevice: () => undefined, conversion: () => undefined, threads: () => undefined };
 const base = { record, toHost: async (m: Matrix) => m };
 
 /** The engine's three paths: the fast path on workers and on the calling thread, and the pure-TypeScript kernels. */

@@ -3,7 +3,8 @@ import { standardScalerHooks } from "../src/standard-scaler.js";
 
 /** Calls a transform hook of the engine directly, on host data. */
 function call(hook: "transform" | "inverseTransform", X: Matrix, model: StandardScalerModel, withMean = true, withStd = true) {
-  const ctx = { params: { withMean, withStd }, model, X, toHost: async (m: Matrix) => m } as unknown as Parameters<typeof standardScalerHooks.transform>[0];
+  const record = { bytesToDevice: () => undefined, bytesFromDevice: () => undefined, conversion: () => undefined, threads: () => undefined };
+  const ctx = { params: { withMean, withStd }, model, X, record, toHost: async (m: Matrix) => m } as unknown as Parameters<typeof standardScalerHooks.transform>[0];
   return standardScalerHooks[hook](ctx) as Promise<Matrix>;
 }
 

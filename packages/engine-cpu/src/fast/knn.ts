@@ -1,43 +1,78 @@
 /**
- * k-nearest search on the fast path, for the metrics with a SIMD kernel (euclidean, manhattan): the training rows
- * are copied into kernel memory once per call, queries in batches bounded by the working memory, and each batch
- * runs as one parallel kernel task whose chunks fill per-query heaps. Results equal the pure-TypeScript
- * {@link kNearest}: the kernel keeps exact distances and only uses the approximate ones to skip rows that cannot
- * enter a heap.
+ * k-nearest search on the fast path, for the metrics with a SIMD kernel (euclidean, manhattan, chebyshev, cosine):
+ * the training rows are copied into kernel memory once per call, queries in batches bounded by the working memory,
+ * and each batch runs as one parallel kernel task whose chunks fill per-query heaps. Results equal the
+ * pure-TypeScript {@link kNearestSteps}: the kernel keeps exact distances (float64, the reference's formulas in its
+ * order) and only uses approximate ones, computed in float32 whatever the data's dtype, to skip rows that provably
+ * cannot enter a heap.
  *
- * Range: the exact distances are float64 direct differences, which float32 data can neither overflow nor underflow;
- * float64 data is scaled by the power of two `rangeScale` picks, as the pure-TypeScript kernels do, and data no
- * single scaling fits goes to their full-range path. The approximate filter works in the flavor's precision on the
- * data times another power of two, chosen so that its norms and dot products stay far from overflow and underflow
- * in float32 too (the threshold is translated between the two scales). A query whose heap the kernel did not fill
- * (which the error bounds rule out) is searched again by the pure-TypeScript kernels rather than read.
+ * Range: the exact distances are float64 on the data scaled by the power of two `rangeScale` picks, as the
+ * pure-TypeScript kernels do, and data no single scaling fits goes to their full-range path. The float32 filter works
+ * on those rows times another power of two (`filterShift`), so that its values stay far from float32's overflow and
+ * underflow; rounding the rows to float32 and underflow are covered by each metric's bound (see {@link filterBounds}).
+ * Cosine compares the reference's normalised rows, which are always in range. A query whose heap the kernel did not
+ * fill (which the bounds rule out) is searched again by the pure-TypeScript kernels rather than read.
  */
-import type { Matrix } from "@plugml/core";
+import { Matrix, type FloatArray } from "@plugml/core";
 import { drive } from "../cancel.js";
-import { reducedToDistance, type MetricSpec } from "../kernels/metrics.js";
+import { normalizeRowsInto, reducedToDistance, type MetricSpec } from "../kernels/metrics.js";
 import { emptyResult, kNearestSteps, searchedNeighbors, writeNeighbors, type KNearestResult } from "../kernels/neighbors.js";
-import { magnitudes, rangeScale, scaledMatrix } from "../kernels/range.js";
-import { BLOCK_ROWS, FLAVORS, KNN_PARAMS, kernelArgs, kernelName, type KernelMetric } from "../wasm/kernels.js";
-import { UNIT_ROUNDOFF } from "./lloyd.js";
-import { commonDtype, filterShift, packPanels, packRowBlocks, panelCount, rowBlocksLength, squaredNorms } from "./layout.js";
+import { ldexp, magnitudes, rangeScale, scaledMatrix } from "../kernels/range.js";
+import { BLOCK_ROWS, FLAVORS, KNN_PARAMS, kernelArgs, kernelName, type Flavor, type KernelMetric } from "../wasm/kernels.js";
+import { filterBounds, rowStats, type FilterUnits } from "./knn-bounds.js";
+import { commonDtype, filterShift, packPanels, packRowBlocks, panelCount, rowBlocksLength } from "./layout.js";
 import type { KernelRuntime } from "./runtime.js";
 
 /** Bytes of training panels a query block sweeps while they stay in the core's L2 cache. */
 const PANEL_BLOCK_BYTES = 256 * 1024;
 /** Most queries per kernel chunk (fewer when needed to give every thread several chunks). */
 const MAX_CHUNK_QUERIES = 128;
+/** The filter's flavor, for every dtype of data. */
+const FILTER = FLAVORS.float32;
 
-/** Whether the fast path computes this metric. */
+/** Whether the fast path computes this metric (minkowski with p other than 1, 2, Infinity does not). */
 export function fastMetric(spec: MetricSpec): spec is MetricSpec & { metric: KernelMetric } {
-  return spec.metric === "euclidean" || spec.metric === "manhattan";
+  return spec.metric === "euclidean" || spec.metric === "manhattan" || spec.metric === "chebyshev" || spec.metric === "cosine";
+}
+
+/** The rows the exact re-check reads, in exact units, and how the filter's units relate to them. */
+interface ExactRows {
+  /** Queries and training rows (the same matrix when searching a set against itself). */
+  Q: Matrix;
+  T: Matrix;
+  ex: Flavor;
+  /** Exact distances times `unscale` are the true ones. */
+  unscale: number;
+  units: FilterUnits;
 }
 
 /**
- * The `k` nearest rows of `train` to each row of `queries`, as {@link kNearest} (same order, ties, `skipSelf`, range
- * handling); queries and training rows of different dtypes are compared in float64 (see {@link commonDtype}).
+ * The exact units of a search: the data in the common dtype scaled by `rangeScale`'s power of two, and the filter's
+ * further power of two; undefined when no single scaling fits (the full-range path). Cosine is not set up here: its
+ * rows are normalised straight into kernel memory.
+ */
+function exactUnits(spec: MetricSpec, queries: Matrix, train: Matrix): ExactRows | undefined {
+  const dtype = commonDtype(queries, train);
+  const same = queries === train;
+  const q = queries.astype(dtype);
+  const t = same ? q : train.astype(dtype);
+  const range = same ? magnitudes(q.data) : magnitudes(q.data, t.data);
+  const scale = rangeScale(range, spec.p, train.cols);
+  if (scale === undefined) return undefined;
+  const Q = scaledMatrix(q, scale);
+  const T = same ? Q : scaledMatrix(t, scale);
+  // Clamped so that 2^shift is a finite float64; data below 2^-981 (subnormal) then lands in float32's range anyway.
+  const shift = Math.max(-1000, Math.min(1000, filterShift(ldexp(range.max, scale))));
+  return { Q, T, ex: FLAVORS[T.dtype], unscale: 2 ** -scale, units: { fs: 2 ** shift } };
+}
+
+/**
+ * The `k` nearest rows of `train` to each row of `queries`, as {@link kNearestSteps} (same order, ties, `skipSelf`,
+ * range handling); queries and training rows of different dtypes are compared in float64 (see {@link commonDtype}).
  *
  * @param workingMemory bytes allowed for per-query buffers (queries, heaps); queries are processed in batches that
- *   fit, so memory beyond the inputs and the result stays bounded whatever the number of queries.
+ *   fit, so memory beyond the inputs, one kernel copy of the training rows and the result stays bounded whatever
+ *   the number of queries.
  * @param signal aborting it stops the search between kernel chunks and rejects with core's `AbortError`.
  */
 export async function fastKNearest(
@@ -51,45 +86,41 @@ export async function fastKNearest(
   const { skipSelf, signal } = options;
   const kk = searchedNeighbors(queries, train, k, skipSelf);
   const out = emptyResult(queries, k);
-  const dtype = commonDtype(queries, train);
   const same = queries === train;
-  queries = queries.astype(dtype);
-  train = same ? queries : train.astype(dtype);
-  const range = same ? magnitudes(queries.data) : magnitudes(queries.data, train.data);
-  const scale = rangeScale(range, spec.p, train.cols);
-  const search = (only?: number[]) => drive(kNearestSteps(queries, train, k, spec, { skipSelf, only, into: out }), signal);
-  if (scale === undefined) return search();
-
-  // Exact units: the data times 2^scale (float64 then); filter units: times 2^shift more (float32 only).
-  const Q = scaledMatrix(queries, scale);
-  const T = same ? Q : scaledMatrix(train, scale);
-  const fl = FLAVORS[T.dtype];
-  const fs = 2 ** (fl.bytes === 4 ? filterShift(range.max) : 0);
-  const unscale = 2 ** -scale;
-  const { rows: nt, cols: d } = T;
   const metric = spec.metric;
-  const u = UNIT_ROUNDOFF[T.dtype];
-  const tiny = fl.bytes === 4 ? 1e-30 : 1e-300;
+  const cosine = metric === "cosine";
+  // The reference, on the inputs as given: cosine's normalisation depends on each input's own dtype.
+  const search = (only?: number[]) => drive(kNearestSteps(queries, train, k, spec, { skipSelf, only, into: out }), signal);
+  // The reference's self distance 0 (skipSelf on distinct matrices) is only reproduced for a set against itself.
+  if (cosine && skipSelf && !same) return search();
+  const rows: ExactRows | undefined = cosine
+    ? { Q: queries, T: train, ex: FLAVORS.float64, unscale: 1, units: { fs: 1 } }
+    : exactUnits(spec, queries, train);
+  if (rows === undefined) return search();
+  const { Q, T, ex, unscale, units } = rows;
+  const { rows: nt, cols: d } = T;
+  const fl = FILTER;
 
   const lost: number[] = [];
   await runtime.exclusive(async (arena, run) => {
     const nPanels = panelCount(nt, fl.panelWidth);
-    const tRows = arena.alloc(nt * d * fl.bytes);
+    const tRows = arena.alloc(nt * d * ex.bytes);
     const tPanels = arena.alloc(nPanels * fl.panelWidth * d * fl.bytes);
     const tNorms = arena.alloc(nPanels * fl.panelWidth * fl.bytes);
-    arena.floats(T.data, tRows, nt * d).set(T.data);
-    // Padding rows must never pass a threshold: infinite norms (euclidean) or infinite values (manhattan).
-    packPanels(T.data, nt, d, fl.panelWidth, metric === "manhattan" ? Infinity : 0, arena.floats(T.data, tPanels, nPanels * fl.panelWidth * d), fs);
-    // Only the euclidean kernel reads norms (||t||^2 - 2 q.t); manhattan needs neither them nor their bound.
-    let maxT = 0;
-    if (metric === "euclidean") {
-      const trainNorms = squaredNorms(T.data, nt, d);
-      const norms = arena.floats(T.data, tNorms, nPanels * fl.panelWidth).fill(Infinity);
-      for (let t = 0; t < nt; t++) norms[t] = trainNorms[t] * fs * fs;
-      maxT = Math.sqrt(trainNorms.reduce((m, v) => Math.max(m, v), 0)) * fs;
+    // Cosine's exact rows are the reference's normalised rows, written straight into kernel memory.
+    const exactT: FloatArray = cosine ? normalizeRowsInto(T, arena.f64(tRows, nt * d)) : arena.floats(T.data, tRows, nt * d);
+    if (!cosine) exactT.set(T.data);
+    // Padding rows must never pass a threshold: infinite norms (dot-product filters) or infinite values.
+    const dotFilter = metric === "euclidean" || cosine;
+    packPanels(exactT, nt, d, fl.panelWidth, dotFilter ? 0 : Infinity, arena.f32(tPanels, nPanels * fl.panelWidth * d), units.fs);
+    const trainStats = rowStats(metric, exactT, nt, d);
+    if (dotFilter) {
+      const norms = arena.f32(tNorms, nPanels * fl.panelWidth).fill(Infinity);
+      // The cosine filter ranks by -2 q.t alone (its norms are 0): the bound then needs no norm rounding.
+      for (let t = 0; t < nt; t++) norms[t] = cosine ? 0 : trainStats.sq[t] * units.fs * units.fs;
     }
 
-    const perQuery = 2 * d * fl.bytes + kk * 12 + 4 + fl.bytes + 16;
+    const perQuery = d * fl.bytes + (same ? 0 : d * ex.bytes) + kk * 12 + 4 + fl.bytes + 16;
     const batch = Math.max(BLOCK_ROWS, Math.floor(options.workingMemory / perQuery / BLOCK_ROWS) * BLOCK_ROWS);
     const panelsPerBlock = Math.max(1, Math.floor(PANEL_BLOCK_BYTES / (d * fl.panelWidth * fl.bytes)));
     const mark = arena.mark();
@@ -101,10 +132,11 @@ export async function fastKNearest(
       arena.release(mark);
       const mq = Math.min(batch, Q.rows - first);
       const padded = Math.ceil(mq / BLOCK_ROWS) * BLOCK_ROWS;
-      const rowsView = Q.data.subarray(first * d, (first + mq) * d);
       const at = {
         qPacked: arena.alloc(rowBlocksLength(mq, d, BLOCK_ROWS) * fl.bytes),
-        qRows: arena.alloc(mq * d * fl.bytes),
+        // A set searched against itself reads its queries from the training rows: the same addresses, which is how
+        // the cosine kernel recognises a row against itself.
+        qRows: same ? tRows + first * d * ex.bytes : arena.alloc(mq * d * ex.bytes),
         heapD: arena.alloc(mq * kk * 8),
         heapI: arena.alloc(mq * kk * 4),
         heapN: arena.alloc(mq * 4),
@@ -112,34 +144,18 @@ export async function fastKNearest(
         qOffset: arena.alloc(mq * 8),
         qBound: arena.alloc(mq * 8),
       };
-      packRowBlocks(rowsView, mq, d, BLOCK_ROWS, arena.floats(T.data, at.qPacked, rowBlocksLength(mq, d, BLOCK_ROWS)), fs);
-      arena.floats(T.data, at.qRows, mq * d).set(rowsView);
+      let exactQ: FloatArray;
+      if (same) exactQ = exactT.subarray(first * d, (first + mq) * d);
+      else if (cosine) exactQ = normalizeRowsInto(rowsOf(Q, first, mq), arena.f64(at.qRows, mq * d));
+      else (exactQ = arena.floats(Q.data, at.qRows, mq * d)).set(Q.data.subarray(first * d, (first + mq) * d));
+      packRowBlocks(exactQ, mq, d, BLOCK_ROWS, arena.f32(at.qPacked, rowBlocksLength(mq, d, BLOCK_ROWS)), units.fs);
       arena.i32(at.heapN, mq).fill(0);
       // Padding queries get a threshold nothing passes.
-      arena.floats(T.data, at.thr, padded).fill(-Infinity).fill(Infinity, 0, mq);
-      const offset = arena.f64(at.qOffset, mq);
-      const bound = arena.f64(at.qBound, mq);
-      // The kernel's threshold is (heap max - qOffset) * rel + qBound: heap distances are in exact units, the
-      // filter's values in filter units, fs times larger (squared for euclidean).
-      let rel: number;
-      if (metric === "euclidean") {
-        // A row can enter the heap only if ||t||^2 - 2 q.t <= max - ||q||^2 exactly; the approximate value is off
-        // by at most (2d + 2) u ||q|| ||t|| + 2 u ||t||^2, doubled here, plus the rounding of the threshold itself.
-        offset.set(squaredNorms(rowsView, mq, d));
-        for (let q = 0; q < mq; q++) {
-          const normQ = Math.sqrt(offset[q]) * fs;
-          bound[q] = 2 * ((2 * d + 4) * u * normQ * maxT + 4 * u * (maxT * maxT + normQ * normQ)) + tiny;
-        }
-        rel = fs * fs;
-      } else {
-        // A sum of d absolute differences in the flavor's precision is within (d + 1) u of the exact one.
-        offset.fill(0);
-        bound.fill(tiny);
-        rel = (1 + 2 * (2 * d + 4) * u) * fs;
-      }
+      arena.f32(at.thr, padded).fill(-Infinity).fill(Infinity, 0, mq);
+      const rel = filterBounds(metric, d, units, trainStats, rowStats(metric, exactQ, mq, d), arena.f64(at.qOffset, mq), arena.f64(at.qBound, mq));
       const chunkQueries = Math.max(BLOCK_ROWS, Math.min(MAX_CHUNK_QUERIES, Math.ceil(mq / (4 * runtime.slots) / BLOCK_ROWS) * BLOCK_ROWS));
       const args = kernelArgs(KNN_PARAMS, { ...at, mq, tPanels, tRows, tNorms, nt, nPanels, d, kk, rel, chunkQueries, panelsPerBlock });
-      await run(kernelName.knn(fl, metric), Math.ceil(mq / chunkQueries), args);
+      await run(kernelName.knn(fl, ex, metric), Math.ceil(mq / chunkQueries), args);
 
       const heapD = arena.f64(at.heapD, mq * kk);
       const heapI = arena.i32(at.heapI, mq * kk);
@@ -162,6 +178,11 @@ export async function fastKNearest(
   }, signal);
   if (lost.length > 0) await search(lost);
   return out;
+}
+
+/** Rows `[first, first + count)` of `X` as a matrix sharing its data (and dtype). */
+function rowsOf(X: Matrix, first: number, count: number): Matrix {
+  return Matrix.from(X.data.subarray(first * X.cols, (first + count) * X.cols), count, X.cols);
 }
 
 /** -1, 0 or 1 as a < b, a = b, a > b: a comparator that stays consistent for infinite values. */

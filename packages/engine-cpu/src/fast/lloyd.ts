@@ -12,6 +12,7 @@ import type { Matrix } from "@plugml/core";
 import { lloydSteps, sumChunkRows, type ClusterSums, type LloydArgs, type LloydResult } from "../kernels/lloyd.js";
 import { FLAVORS, LLOYD_PARAMS, LLOYD_PREPARE_PARAMS, LLOYD_REDUCE_PARAMS, kernelArgs, kernelName, lloydBlock } from "../wasm/kernels.js";
 import { magnitudes } from "../kernels/range.js";
+import { EXACT_LABELLED_PARAMS, exactKernelName } from "../wasm/exact-kernels.js";
 import { commonDtype, filterShift, packPanels, panelCount, rowBlocksLength, squaredNorms } from "./layout.js";
 import type { Arena, KernelRuntime, RunKernel } from "./runtime.js";
 
@@ -131,6 +132,18 @@ class LloydSession {
     await this.run(kernelName.lloydReduce, 1, kernelArgs(LLOYD_REDUCE_PARAMS, { ...at, chunks }));
     return { sums: arena.f64(at.sums, k * d).slice(), weights: arena.f64(at.wsums, k).slice() };
   }
+
+  /**
+   * Every row's squared distance to the center the last {@link pass} labelled it with: float64 direct differences
+   * summed in column order, as the pure-TypeScript `inertiaSteps` computes them.
+   */
+  async labelledDistances(): Promise<Float64Array> {
+    const { arena, at, X } = this;
+    const out = arena.alloc(X.rows * 8);
+    const args = kernelArgs(EXACT_LABELLED_PARAMS, { xRows: at.xRows, n: X.rows, d: X.cols, cRows: at.cRows, labels: at.labels, out, chunkRows: at.chunkRows });
+    await this.run(exactKernelName.labelled(X.dtype), this.chunks, args);
+    return arena.f64(out, X.rows).slice();
+  }
 }
 
 /**
@@ -166,5 +179,20 @@ export function fastNearestCenters(runtime: KernelRuntime, X: Matrix, centers: M
     await session.prepare();
     await session.pass(centers.astype(dtype), labels, false);
     return labels;
+  }, signal);
+}
+
+/**
+ * Each row's squared distance to its nearest center (ties to the lowest index), on the fast path: the labels of
+ * {@link fastNearestCenters}, then the exact distances to them, so that their weighted sum in row order is the
+ * pure-TypeScript inertia bit for bit. Mixed dtypes are computed in float64 (see {@link commonDtype}).
+ */
+export function fastNearestDistances(runtime: KernelRuntime, X: Matrix, centers: Matrix, signal?: AbortSignal): Promise<Float64Array> {
+  const dtype = commonDtype(X, centers);
+  return runtime.exclusive(async (arena, run) => {
+    const session = new LloydSession(arena, run, X.astype(dtype), undefined, centers.rows, magnitudes(centers.data).max);
+    await session.prepare();
+    await session.pass(centers.astype(dtype), new Int32Array(X.rows), false);
+    return session.labelledDistances();
   }, signal);
 }

@@ -125,8 +125,12 @@ const scratch = new Float64Array(2);
  * than multiplying by a reciprocal as it does. Done once per call so that pairwise loops are plain dot products.
  */
 export function normalizedRows(X: Matrix): Float64Array {
+  return normalizeRowsInto(X, new Float64Array(X.rows * X.cols));
+}
+
+/** {@link normalizedRows} written into `out` (the fast path's kernel memory), which it returns. */
+export function normalizeRowsInto(X: Matrix, out: Float64Array): Float64Array {
   const { data, rows, cols } = X;
-  const out = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     normalizing(data, i * cols, cols, scratch);
     const [factor, divisor] = scratch;

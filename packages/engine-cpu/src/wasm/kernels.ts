@@ -1,8 +1,9 @@
 /**
  * The CPU engine's WebAssembly SIMD kernels, generated with the emitter: Lloyd's assignment step fused with the
- * partial sums of the center update, and the k-nearest search fused with a top-k heap per query, each in float32
- * and float64. Every kernel processes one chunk of rows per call, `(chunk, slot, ...args)`, so the worker pool can
- * hand chunks to threads (`slot` is the calling thread's index). Results never depend on which thread ran a chunk:
+ * partial sums of the center update, in float32 and float64, and the k-nearest search fused with a top-k heap per
+ * query, filtering in float32 and re-checking on float32 or float64 rows. Every kernel processes one chunk of rows
+ * per call, `(chunk, slot, ...args)`, so the worker pool can hand chunks to threads (`slot` is the calling thread's
+ * index). Results never depend on which thread ran a chunk:
  * Lloyd's partial sums are kept per chunk, not per thread, and added up in chunk order (`lloyd_reduce`).
  *
  * k-nearest distances go through register-blocked micro-kernels (R = 4 rows against a panel of 2 SIMD vectors of
@@ -12,6 +13,8 @@
  * both paths return the same labels and neighbours.
  */
 import { F32, F64, FunctionBuilder, I32, ModuleBuilder, V128, type MemoryImport, type ValType } from "./emitter.js";
+import { exactKernels } from "./exact-kernels.js";
+import { statsKernels } from "./stats-kernels.js";
 
 /** Rows per register block of the k-nearest kernels (queries). */
 export const BLOCK_ROWS = 4;
@@ -32,15 +35,22 @@ export const FLAVORS = {
   float64: { dtype: "float64", bytes: 8, lanes: 2, panelWidth: PANEL_VECTORS * 2 },
 } as const satisfies Record<string, Flavor>;
 
-/** Metrics with a SIMD kernel: squared euclidean through norms and dot products, and manhattan directly. */
-export type KernelMetric = "euclidean" | "manhattan";
+/**
+ * Metrics with a SIMD k-nearest kernel: squared euclidean through norms and dot products, manhattan and chebyshev
+ * directly, and cosine as dot products of rows normalised beforehand (the exact distance is `1 - dot`, clipped).
+ */
+export type KernelMetric = "euclidean" | "manhattan" | "chebyshev" | "cosine";
+
+/** Every {@link KernelMetric}. */
+export const KNN_METRICS: readonly KernelMetric[] = ["euclidean", "manhattan", "chebyshev", "cosine"];
 
 /** Export names of the chunked kernels. */
 export const kernelName = {
   lloyd: (fl: Flavor) => `lloyd_${fl.dtype}`,
   lloydPrepare: (fl: Flavor) => `lloyd_prepare_${fl.dtype}`,
   lloydReduce: "lloyd_reduce",
-  knn: (fl: Flavor, metric: KernelMetric) => `knn_${metric}_${fl.dtype}`,
+  /** The k-nearest kernel filtering in `fl` and re-checking exactly on rows of `exact`. */
+  knn: (fl: Flavor, exact: Flavor, metric: KernelMetric) => `knn_${metric}_${fl.dtype}_${exact.dtype}`,
 };
 
 /** Vectors of rows in the Lloyd kernel's register block (rows in lanes). */
@@ -119,8 +129,10 @@ function loadF64(f: FunctionBuilder, fl: Flavor, offset = 0): void {
 }
 
 /**
- * `exact(a, b, d) -> f64`: the exact distance of two rows by direct differences in float64, summed in column
- * order (squared euclidean or manhattan), exactly as the pure-TypeScript kernels compute it.
+ * `exact(a, b, d) -> f64`: the exact distance of two rows in float64, in column order, exactly as the pure-TypeScript
+ * kernels compute it: squared euclidean, manhattan or chebyshev by direct differences; cosine as
+ * `min(max(1 - a.b, 0), 2)` of normalised rows, and 0 when `a` and `b` are the same address (a query that is the
+ * training row itself, whose distance the reference sets to 0).
  */
 function exactDistance(m: ModuleBuilder, fl: Flavor, metric: KernelMetric): number {
   return m.func([I32, I32, I32], [F64], (f) => {
@@ -128,6 +140,10 @@ function exactDistance(m: ModuleBuilder, fl: Flavor, metric: KernelMetric): numb
     const s = f.local(F64);
     const diff = f.local(F64);
     const end = f.local(I32);
+    if (metric === "cosine") {
+      f.get(a).get(b).op("i32.eq");
+      f.if(() => f.f64(0).op("return"));
+    }
     addr(f, a, d, fl.bytes);
     f.set(end).f64(0).set(s);
     f.block((exit) =>
@@ -137,23 +153,26 @@ function exactDistance(m: ModuleBuilder, fl: Flavor, metric: KernelMetric): numb
         loadF64(f, fl);
         f.get(b);
         loadF64(f, fl);
-        f.op("f64.sub").set(diff);
+        f.op(metric === "cosine" ? "f64.mul" : "f64.sub").set(diff);
         f.get(s).get(diff);
-        if (metric === "euclidean") f.get(diff).op("f64.mul");
-        else f.op("f64.abs");
-        f.op("f64.add").set(s);
+        if (metric === "euclidean") f.get(diff).op("f64.mul", "f64.add");
+        else if (metric === "manhattan") f.op("f64.abs", "f64.add");
+        else if (metric === "chebyshev") f.op("f64.abs", "f64.max");
+        else f.op("f64.add");
+        f.set(s);
         f.get(a).i32(fl.bytes).op("i32.add").set(a);
         f.get(b).i32(fl.bytes).op("i32.add").set(b).br(next);
       }),
     );
-    f.get(s);
+    if (metric === "cosine") f.f64(1).get(s).op("f64.sub").f64(0).op("f64.max").f64(2).op("f64.min");
+    else f.get(s);
   });
 }
 
 /**
  * Accumulates one R x W block: for each feature, one panel row of W columns (two vectors at `pp`) against R
  * broadcast row values (at `xp`, interleaved by row). Advances `pp` and `xp` past the block; `acc[r][v]` end up
- * holding dot products (euclidean) or sums of absolute differences (manhattan).
+ * holding dot products (euclidean, cosine), sums of absolute differences (manhattan) or their maximum (chebyshev).
  */
 function microKernel(f: FunctionBuilder, fl: Flavor, metric: KernelMetric, pp: number, xp: number, d: number, acc: number[][]): void {
   const n = names(fl);
@@ -169,9 +188,10 @@ function microKernel(f: FunctionBuilder, fl: Flavor, metric: KernelMetric, pp: n
       f.get(xp).mem(n.splat, r * fl.bytes).set(a);
       for (let v = 0; v < PANEL_VECTORS; v++) {
         f.get(acc[r][v]).get(a).get(b[v]);
-        if (metric === "euclidean") f.op(`${n.vec}.mul`);
-        else f.op(`${n.vec}.sub`, `${n.vec}.abs`);
-        f.op(`${n.vec}.add`).set(acc[r][v]);
+        if (metric === "euclidean" || metric === "cosine") f.op(`${n.vec}.mul`, `${n.vec}.add`);
+        else if (metric === "manhattan") f.op(`${n.vec}.sub`, `${n.vec}.abs`, `${n.vec}.add`);
+        else f.op(`${n.vec}.sub`, `${n.vec}.abs`, `${n.vec}.pmax`);
+        f.set(acc[r][v]);
       }
     }
     f.get(xp).i32(BLOCK_ROWS * fl.bytes).op("i32.add").set(xp);
@@ -486,18 +506,19 @@ function exactArgminFunction(m: ModuleBuilder, fl: Flavor, exact: number): numbe
 }
 
 /**
- * `consider(q, t, ...)`: computes the exact distance of query q to train row t and offers it to q's max-heap of
- * (distance, index) pairs, ordered lexicographically so that equal distances keep the lower index. Once the heap is
- * full, it refreshes q's filter threshold to `(max - qOffset[q]) * rel + qBound[q]`, in the flavor's precision.
+ * `consider(q, t, ...)`: computes the exact distance of query q to train row t (rows of the `ex` flavor) and offers
+ * it to q's max-heap of (distance, index) pairs, ordered lexicographically so that equal distances keep the lower
+ * index. Once the heap is full, it refreshes q's filter threshold to `(max - qOffset[q]) * rel + qBound[q]`, in the
+ * filter flavor `fl`'s precision.
  */
-function considerFunction(m: ModuleBuilder, fl: Flavor, exact: number): number {
+function considerFunction(m: ModuleBuilder, fl: Flavor, ex: Flavor, exact: number): number {
   const n = names(fl);
   const params = ["q", "t", "qRows", "tRows", "d", "kk", "heapD", "heapI", "heapN", "thr", "qOffset", "qBound", "rel:f64"] as const;
   const { types, p } = declare(params, false);
   return m.func(types, [], (f) => {
     const dist = f.local(F64);
     const [hd, hi, size, c, parent, child, l] = Array.from({ length: 7 }, () => f.local(I32));
-    const stride = () => f.get(p.d).i32(fl.bytes).op("i32.mul");
+    const stride = () => f.get(p.d).i32(ex.bytes).op("i32.mul");
     f.get(p.qRows).get(p.q);
     stride();
     f.op("i32.mul", "i32.add").get(p.tRows).get(p.t);
@@ -594,11 +615,12 @@ function considerFunction(m: ModuleBuilder, fl: Flavor, exact: number): number {
 
 /**
  * k-nearest search for one chunk of queries against every train row: train panels are walked in blocks that stay
- * in cache while every query block of the chunk passes over them. Approximate distances (`||t||^2 - 2 q.t`, or
- * manhattan in the flavor's precision) are compared with each query's threshold, a bound above which no
- * candidate can enter its heap; the few that pass are offered exactly by `consider`.
+ * in cache while every query block of the chunk passes over them. Approximate distances in the filter flavor `fl`
+ * (`||t||^2 - 2 q.t` for euclidean and cosine, manhattan or chebyshev directly) are compared with each query's
+ * threshold, a bound above which no candidate can enter its heap; the few that pass are offered exactly by
+ * `consider`, on the exact rows of flavor `ex`.
  */
-function knnKernel(m: ModuleBuilder, fl: Flavor, metric: KernelMetric, consider: number): void {
+function knnKernel(m: ModuleBuilder, fl: Flavor, ex: Flavor, metric: KernelMetric, consider: number): void {
   const n = names(fl);
   const { types, p } = declare(KNN_PARAMS);
   m.func(types, [], (f) => {
@@ -630,7 +652,7 @@ function knnKernel(m: ModuleBuilder, fl: Flavor, metric: KernelMetric, consider:
           f.v128i32([0, 0, 0, 0]).set(anyPass);
           for (let r = 0; r < BLOCK_ROWS; r++) {
             for (let v = 0; v < PANEL_VECTORS; v++) {
-              if (metric === "euclidean") {
+              if (metric === "euclidean" || metric === "cosine") {
                 f.get(pn).mem("v128.load", v * 16).get(acc[r][v]).get(acc[r][v]).op(`${n.vec}.add`, `${n.vec}.sub`).set(acc[r][v]);
               }
               f.get(anyPass).get(acc[r][v]).get(thrv[r]).op(`${n.vec}.lt`, "v128.or").set(anyPass);
@@ -663,7 +685,7 @@ function knnKernel(m: ModuleBuilder, fl: Flavor, metric: KernelMetric, consider:
         });
       });
     });
-  }, kernelName.knn(fl, metric));
+  }, kernelName.knn(fl, ex, metric));
 }
 
 /** Builds the kernel module: every kernel in both flavors, over an imported (shared, for threads) memory. */
@@ -671,12 +693,19 @@ export function buildKernelModule(memory: MemoryImport): Uint8Array<ArrayBuffer>
   const m = new ModuleBuilder(memory);
   for (const fl of Object.values(FLAVORS)) {
     const exactSq = exactDistance(m, fl, "euclidean");
-    const exactL1 = exactDistance(m, fl, "manhattan");
     lloydKernel(m, fl, exactArgminFunction(m, fl, exactSq));
     lloydPrepareKernel(m, fl);
-    knnKernel(m, fl, "euclidean", considerFunction(m, fl, exactSq));
-    knnKernel(m, fl, "manhattan", considerFunction(m, fl, exactL1));
+  }
+  // k-nearest filters run in float32 on data of either dtype (float64 rows rounded, the bound widened for it); the
+  // exact re-check reads the rows in their own dtype. Cosine's normalised rows are always float64.
+  for (const ex of Object.values(FLAVORS)) {
+    for (const metric of KNN_METRICS) {
+      if (metric === "cosine" && ex.bytes === 4) continue;
+      knnKernel(m, FLAVORS.float32, ex, metric, considerFunction(m, FLAVORS.float32, ex, exactDistance(m, ex, metric)));
+    }
   }
   lloydReduceKernel(m);
+  exactKernels(m);
+  statsKernels(m);
   return m.toBytes();
 }
