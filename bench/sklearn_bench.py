@@ -39,6 +39,13 @@ def main():
             km = KMeans(n_clusters=init.shape[0], init=init, n_init=1, max_iter=w["maxIter"], tol=0, algorithm="lloyd")
             seconds, fitted = best_of(w["repeats"], lambda: km.fit(X))
             results.append({"id": w["id"], "seconds": seconds, "nIter": int(fitted.n_iter_), "labels": fitted.labels_[:1000].tolist()})
+        elif w["kind"] == "kmeans-default":
+            # The default path: k-means++ then one Lloyd iteration, one initialisation (scikit-learn 1.4's
+            # n_init="auto" for k-means++, which plugml's nInit="auto" follows; 1.2's default is 10).
+            X = arrays[w["X"]].astype(dtype)
+            km = KMeans(n_clusters=w["k"], n_init=1, max_iter=1, random_state=0, algorithm="lloyd")
+            seconds, fitted = best_of(w["repeats"], lambda: km.fit(X))
+            results.append({"id": w["id"], "seconds": seconds, "inertia": float(fitted.inertia_)})
         elif w["kind"] == "knn":
             T = arrays[w["train"]].astype(dtype)
             y = arrays[w["y"]].astype(np.int64).ravel()
@@ -49,7 +56,8 @@ def main():
         elif w["kind"] == "nn":
             T = arrays[w["train"]].astype(dtype)
             Q = arrays[w["queries"]].astype(dtype)[: w["queries_n"]]
-            nn = NearestNeighbors(n_neighbors=w["k"], algorithm="brute", metric=w["metric"]).fit(T)
+            extra = {"p": w["p"]} if w.get("p") is not None else {}
+            nn = NearestNeighbors(n_neighbors=w["k"], algorithm="brute", metric=w["metric"], **extra).fit(T)
             seconds, (_, ind) = best_of(w["repeats"], lambda: nn.kneighbors(Q))
             results.append({"id": w["id"], "seconds": seconds, "indices": ind[:100].tolist()})
     libs = [f'{i.get("internal_api")} {i.get("version")} ({i.get("num_threads")} threads)' for i in threadpool_info()]

@@ -68,6 +68,22 @@ export function chebyshev(a: FloatArray, aOffset: number, b: FloatArray, bOffset
 }
 
 /** Reduced Minkowski distance between two rows: the sum of |a_j - b_j|^p, without the final 1/p root. */
+/**
+ * {@link minkowskiReduced}, abandoned as soon as the partial sum exceeds `limit`: it then returns that partial sum,
+ * which is > limit and <= the full sum (terms are >= 0, and adding one never lowers a rounded sum), so a caller
+ * that only needs to know whether the sum is <= limit (a full heap's worst, see `kNearestSteps`) gets the same
+ * answer as from the whole sum, and the same value whenever the sum is <= limit.
+ */
+export function minkowskiReducedUpTo(a: FloatArray, aOffset: number, b: FloatArray, bOffset: number, cols: number, p: number, limit: number): number {
+  let s = 0;
+  for (let j = 0; j < cols; j++) {
+    s += Math.abs(a[aOffset + j] - b[bOffset + j]) ** p;
+    // Checked every 8 terms: a comparison per term would cost more than the powers it saves on near rows.
+    if ((j & 7) === 7 && s > limit) return s;
+  }
+  return s;
+}
+
 export function minkowskiReduced(
   a: FloatArray,
   aOffset: number,

@@ -1,5 +1,5 @@
 import type { Matrix } from "@plugml/core";
-import { reducedDistance, reducedToDistance, type MetricSpec } from "./metrics.js";
+import { minkowskiReducedUpTo, reducedDistance, reducedToDistance, type MetricSpec } from "./metrics.js";
 import { magnitudes, rangeScale, scaledMatrix } from "./range.js";
 import { assertSameCols } from "./shape.js";
 import { STEP_WORK, drain, type Steps } from "./steps.js";
@@ -162,11 +162,22 @@ export function* kNearestSteps(queries: Matrix, train: Matrix, k: number, spec: 
     distanceOf = (s) => wideToDistance(heap.dist[s], heap.tie[s]);
   } else {
     const scaledQueries = scaledMatrix(queries, scale);
-    const reduced = reducedDistance(spec, scaledQueries, queries === train ? scaledQueries : scaledMatrix(train, scale));
+    const T = queries === train ? scaledQueries : scaledMatrix(train, scale);
+    const reduced = reducedDistance(spec, scaledQueries, T);
     const unscale = 2 ** -scale;
-    offerAll = (q) => {
-      for (let t = 0; t < train.rows; t++) heap.offer(selfAligned && t === q ? 0 : reduced(q, t), t);
-    };
+    const { cols } = train;
+    offerAll =
+      spec.metric === "minkowski"
+        ? // Powers dominate: once the heap is full, a row's sum is abandoned when it passes the heap's worst.
+          (q) => {
+            for (let t = 0; t < train.rows; t++) {
+              const limit = heap.size < heap.capacity ? Infinity : heap.dist[0];
+              heap.offer(selfAligned && t === q ? 0 : minkowskiReducedUpTo(scaledQueries.data, q * cols, T.data, t * cols, cols, spec.p, limit), t);
+            }
+          }
+        : (q) => {
+            for (let t = 0; t < train.rows; t++) heap.offer(selfAligned && t === q ? 0 : reduced(q, t), t);
+          };
     distanceOf = (s) => reducedToDistance(spec, heap.dist[s]) * unscale;
   }
   let work = 0;
