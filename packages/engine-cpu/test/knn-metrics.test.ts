@@ -167,3 +167,19 @@ describe("the estimators take the fast path for every metric", () => {
     }
   });
 });
+
+describe("cosine: a row too small to normalise, searched against its own set", () => {
+  // Found by extremes.test.ts's property: row 15 (norm 2.4e-7, below float32's ten-epsilon cutoff) is at distance 0
+  // from itself by the reference's rule, but its filter value is about 0, not -2, so the filter dropped it and the
+  // tie between rows 4 and 5 came out as 5.
+  const values = new Float32Array(90);
+  values[14] = values[17] = 1e19;
+  values[38] = values[41] = 2 ** -20 + 2 ** -43;
+  values[47] = 2 ** -22;
+  const train = new Matrix(values, 30, 3);
+
+  it.each([1, 2, 5])("k = %i, skipSelf and not: the reference's neighbours", async (k) => {
+    await expectSame(train, train, k, "cosine", true);
+    await expectSame(train, train, k, "cosine", false);
+  });
+});

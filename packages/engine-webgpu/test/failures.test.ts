@@ -9,7 +9,7 @@ import { blobs, outstandingAfter, registerVariant, uniform } from "./helpers.js"
 const engine = registerVariant("webgpu-failing", { minElements: 0 });
 
 const hooks = createWebGPUEngine({ minElements: 0 }).estimators;
-const record: TraceRecorder = { bytesToDevice: () => undefined, bytesFromDevice: () => undefined, conversion: () => undefined };
+const record: TraceRecorder = { bytesToDevice: () => undefined, bytesFromDevice: () => undefined, conversion: () => undefined, threads: () => undefined };
 
 describeWebGPU("failing hooks release their buffers", () => {
   it("kneighbors frees the uploaded training set when the queries cannot be put on the device", async () => {

@@ -162,7 +162,11 @@ export async function fastKNearest(
       const heapN = arena.i32(at.heapN, mq);
       for (let q = 0; q < mq; q++) {
         const base = q * kk;
-        if (!filled(heapN[q], kk, heapI, base, nt)) {
+        // A row too small to normalise (the reference leaves it as is) is at distance 0 from itself by the
+        // reference's rule, while its filter value says about 1: the bound does not cover that, so such a row,
+        // searched against its own set, goes to the reference.
+        const unnormalisedSelf = cosine && same && trainStats.size[first + q] < 0.5;
+        if (unnormalisedSelf || !filled(heapN[q], kk, heapI, base, nt)) {
           lost.push(first + q);
           continue;
         }
