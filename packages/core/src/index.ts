@@ -41,9 +41,11 @@ export {
   kmeansPlusPlusAsync,
   kmeansPlusPlusIndices,
   kmeansPlusPlusIndicesAsync,
+  kmeansPlusPlusScale,
   kmeansPlusPlusTrials,
   randomInit,
   randomInitIndices,
+  searchSortedLeft,
 } from "./estimators/kmeans-init.js";
 export { NearestNeighbors } from "./estimators/nearest-neighbors.js";
 export { KNeighborsClassifier } from "./estimators/kneighbors-classifier.js";

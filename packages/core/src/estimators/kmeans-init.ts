@@ -60,7 +60,7 @@ const YIELD_MS = 10;
 function* kmeansPlusPlusSteps(X: Matrix, nClusters: number, rng: RandomState): Generator<void, Int32Array> {
   checkClusterCount(X, nClusters, "kmeansPlusPlus");
   const n = X.rows;
-  const scale = distanceScale(X.data);
+  const scale = kmeansPlusPlusScale(X.data);
   const nLocalTrials = kmeansPlusPlusTrials(nClusters);
   const indices = new Int32Array(nClusters);
 
@@ -112,7 +112,7 @@ function* kmeansPlusPlusSteps(X: Matrix, nClusters: number, rng: RandomState): G
  * n rows stay finite and clear of underflow when the largest |x| is near 1; scaling by a power of two is exact, so
  * every comparison (and every draw, which scales with the potential) comes out as it would in exact arithmetic.
  */
-function distanceScale(data: ArrayLike<number>): number {
+export function kmeansPlusPlusScale(data: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs(data[i]));
   if (max === 0 || (max < 2 ** 200 && max > 2 ** -200)) return 1;
@@ -195,8 +195,8 @@ function distancesTo(X: Matrix, id: number, out: Float64Array, cap: Float64Array
   return sum;
 }
 
-// numpy.searchsorted(a, v, side="left"): the first index whose value is >= v, or a.length if none.
-function searchSortedLeft(a: Float64Array, v: number): number {
+/** numpy's `searchsorted(a, v, side="left")`: the first index whose value is >= v, or a.length if none. */
+export function searchSortedLeft(a: Float64Array, v: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {

@@ -11,32 +11,9 @@
  * reference's sequential sum). Only a candidate's potential, compared with the other candidates', is added up
  * per chunk and then over chunks: two candidates whose potentials agree to rounding may be ordered differently.
  */
-import { kmeansPlusPlusTrials, type Matrix, type RandomState } from "@plugml/core";
+import { kmeansPlusPlusScale, kmeansPlusPlusTrials, searchSortedLeft, type Matrix, type RandomState } from "@plugml/core";
 import { PackedRows } from "./exact.js";
 import type { KernelRuntime } from "./runtime.js";
-
-/**
- * The power of two core's k-means++ multiplies X by before squaring (its `distanceScale`): 1 when the largest |x|
- * lies in (2^-200, 2^200), else the one bringing it to [1, 2), clamped to 2^±1023 (core's `unitScale`).
- */
-export function kmeansPlusPlusScale(data: ArrayLike<number>): number {
-  let max = 0;
-  for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs(data[i]));
-  if (max === 0 || (max < 2 ** 200 && max > 2 ** -200)) return 1;
-  return 2 ** Math.min(1023, Math.max(-1023, -Math.floor(Math.log2(max))));
-}
-
-/** numpy's `searchsorted(a, v, side="left")`: the first index whose value is >= v, or a.length if none. */
-function searchSortedLeft(a: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * `nInit` runs of greedy k-means++ on the rows of `X` (`nClusters` row indices each, in the order chosen), drawing
