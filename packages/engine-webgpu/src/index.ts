@@ -7,7 +7,7 @@
  *
  * @packageDocumentation
  */
-import type { Engine } from "@plugml/core";
+import type { Engine, TraceRecorder } from "@plugml/core";
 import { disposeDevice } from "./device.js";
 import { kmeansHooks } from "./kmeans.js";
 import { kNeighborsClassifierHooks, kNeighborsRegressorHooks, nearestNeighborsHooks } from "./neighbors.js";
@@ -29,16 +29,32 @@ export function createWebGPUEngine(options: WebGPUEngineOptions = {}): Engine {
   return {
     name: ENGINE_NAME,
     version: "0.1.0",
-    coreApi: "^1.1.0",
+    coreApi: "^1.2.0",
     estimators: {
-      KMeans: kmeansHooks(settings),
-      KNeighborsClassifier: kNeighborsClassifierHooks(settings),
-      KNeighborsRegressor: kNeighborsRegressorHooks(settings),
-      NearestNeighbors: nearestNeighborsHooks(settings),
-      StandardScaler: standardScalerHooks(settings),
+      KMeans: reportingThreads(kmeansHooks(settings)),
+      KNeighborsClassifier: reportingThreads(kNeighborsClassifierHooks(settings)),
+      KNeighborsRegressor: reportingThreads(kNeighborsRegressorHooks(settings)),
+      NearestNeighbors: reportingThreads(nearestNeighborsHooks(settings)),
+      StandardScaler: reportingThreads(standardScalerHooks(settings)),
     },
     dispose: disposeDevice,
   };
+}
+
+/** What every compute hook of this engine reports as its threads (engine API 1.2's `record.threads`). */
+const HOST_THREAD = "the calling thread drives the device, which computes in its own compute shaders";
+
+/** `hooks` with every compute hook (not the gates) reporting {@link HOST_THREAD} before it runs. */
+function reportingThreads<H extends object>(hooks: H): H {
+  const out: Record<string, unknown> = { ...(hooks as Record<string, unknown>) };
+  for (const [name, fn] of Object.entries(hooks)) {
+    if (typeof fn !== "function" || name === "accepts" || name === "shouldRun") continue;
+    out[name] = (ctx: { record: TraceRecorder }) => {
+      ctx.record.threads(1, HOST_THREAD);
+      return (fn as (ctx: unknown) => unknown).call(hooks, ctx);
+    };
+  }
+  return out as H;
 }
 
 /** The WebGPU engine with default options (what core loads for `"webgpu"`). */

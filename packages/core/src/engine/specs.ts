@@ -127,7 +127,7 @@ export type AcceptsContext<P, Model> = HookContext<P> &
 
 // ---- KMeans ---------------------------------------------------------------------------------------------------
 
-/** KMeans parameters as engines see them (initialisation is core's business and is not among them). */
+/** KMeans parameters as engines see them (the init method and nInit reach the `init` hook through its own context). */
 export interface KMeansParamsResolved {
   nClusters: number;
   /** Most Lloyd iterations per initialisation. */

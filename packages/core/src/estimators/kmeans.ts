@@ -59,7 +59,7 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
     super(validateParams("KMeans", params, SCHEMA, DEFAULTS));
   }
 
-  /** Engines see only the numbers they need: initialisation is core's business. */
+  /** Engines see only the numbers Lloyd needs: the init method and nInit go to the `init` hook's context. */
   protected override engineParams(): KMeansParamsResolved {
     const { nClusters, maxIter, tol } = this.params;
     return { nClusters, maxIter, tol };
