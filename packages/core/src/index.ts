@@ -46,6 +46,7 @@ export {
   randomInit,
   randomInitIndices,
   searchSortedLeft,
+  takeRows,
 } from "./estimators/kmeans-init.js";
 export { NearestNeighbors } from "./estimators/nearest-neighbors.js";
 export { KNeighborsClassifier } from "./estimators/kneighbors-classifier.js";

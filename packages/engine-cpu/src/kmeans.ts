@@ -16,6 +16,7 @@ import {
   kmeansPlusPlusIndicesAsync,
   kmeansPlusPlusTrials,
   randomInitIndices,
+  takeRows,
   type KMeansHooks,
   type KMeansInitResult,
   type KMeansModel,
@@ -47,14 +48,6 @@ function weightScale(sampleWeight: Float64Array): number {
   let total = 0;
   for (let i = 0; i < sampleWeight.length; i++) total += ldexp(sampleWeight[i], -heaviest);
   return Math.min(1000, Math.max(-1000, -(heaviest + exponentOf(total) + 1)));
-}
-
-/** The rows of `X` at `indices`, in that order, in X's dtype. */
-function rowsAt(X: Matrix, indices: Int32Array): Matrix {
-  const d = X.cols;
-  const out = Matrix.zeros(indices.length, d, X.dtype);
-  indices.forEach((row, c) => out.data.set(X.data.subarray(row * d, (row + 1) * d), c * d));
-  return out;
 }
 
 /** Why the full-range kernels, which have no fast-path version, run on the calling thread. */
@@ -95,7 +88,7 @@ export function kmeansHooks(fast: FastPath): KMeansHooks {
         if (runtime) indices.push(...(await fastKMeansPlusPlus(runtime, X, k, ctx.nInit, ctx.random, ctx.signal)));
         else for (let run = 0; run < ctx.nInit; run++) indices.push(await kmeansPlusPlusIndicesAsync(X, k, ctx.random, ctx.signal));
       }
-      return { indices, centers: indices.map((rows) => rowsAt(X, rows)) };
+      return { indices, centers: indices.map((rows) => takeRows(X, rows)) };
     },
 
     async fit(ctx): Promise<KMeansModel> {

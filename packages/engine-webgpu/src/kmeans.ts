@@ -1,16 +1,19 @@
 /**
- * KMeans hooks of the WebGPU engine: Lloyd's loop on the device, one run per initialisation, reading back per
- * iteration only the status the convergence test and `onIteration` need, and the winning run's result at the end.
+ * KMeans hooks of the WebGPU engine: k-means++ on the device (X stays there; see kernels/kmeans-plusplus.ts),
+ * Lloyd's loop on the device, one run per initialisation, reading back per iteration only the status the
+ * convergence test and `onIteration` need, and the winning run's result at the end.
  */
-import { Matrix, type DataMatrix, type KMeansHooks, type KMeansModel, type TraceRecorder } from "@plugml/core";
+import { Matrix, isResident, randomInitIndices, takeRows, type DataMatrix, type KMeansHooks, type KMeansInitResult, type KMeansModel, type TraceRecorder } from "@plugml/core";
 import { requireDevice, type Gpu } from "./device.js";
 import { encodeCenterDistances } from "./kernels/center-distances.js";
+import { Batch } from "./kernels/dispatch.js";
+import { kmeansPlusPlusOnDevice } from "./kernels/kmeans-plusplus.js";
 import { columnMeanVar } from "./kernels/columns.js";
 import { lloyd, LloydKernels, nearestInertia, nearestLabels, type FixedCenters, type LloydInput, type LloydRun } from "./kernels/lloyd.js";
 import { Paced } from "./kernels/pacing.js";
 import { featuresFit, gate, worthRunning, type EngineSettings } from "./options.js";
 import { columnMaxAbs, kmeansRange, largest, requireFinite, weightRange } from "./range.js";
-import { deliver, deviceInput, hostMatrix, toFloat32, uploadArray, type WebGPUMatrix } from "./resident.js";
+import { deliver, deviceInput, hostMatrix, isWebGPUMatrix, toFloat32, uploadArray, type WebGPUMatrix } from "./resident.js";
 
 /** The KMeans hooks for one engine configuration. */
 export function kmeansHooks(settings: EngineSettings): KMeansHooks {
@@ -43,6 +46,24 @@ export function kmeansHooks(settings: EngineSettings): KMeansHooks {
   return {
     accepts: (ctx) => gate(ctx, featuresFit),
     shouldRun: (ctx) => worthRunning(settings, ctx),
+
+    async init(ctx): Promise<KMeansInitResult> {
+      const k = ctx.params.nClusters;
+      if (ctx.method === "random") {
+        // A permutation per run: nothing to compute on the device, and the rows are taken where X is.
+        const indices = Array.from({ length: ctx.nInit }, () => randomInitIndices(ctx.nSamples, k, ctx.random));
+        return { indices, centers: await rowsOf(isWebGPUMatrix(ctx.X) ? ctx.X : await ctx.toHost(ctx.X), indices, ctx.dtype, ctx.record) };
+      }
+      const gpu = await requireDevice();
+      const input = await deviceInput(gpu, ctx, ctx.X, (X) => kmeansRange(largest(X.maxAbs), X.rows, X.cols, undefined, false));
+      try {
+        const indices = await kmeansPlusPlusOnDevice(gpu, { X: input.matrix, nClusters: k, nInit: ctx.nInit, random: ctx.random, maxBindingBytes: settings.maxBindingBytes, record: ctx.record, signal: ctx.signal });
+        // A host X gives its own rows (float64 ones too); anything resident is read back at the chosen rows only.
+        return { indices, centers: await rowsOf(isResident(ctx.X) ? input.matrix : ctx.X, indices, ctx.dtype, ctx.record) };
+      } finally {
+        input.release();
+      }
+    },
 
     async fit(ctx): Promise<KMeansModel> {
       const gpu = await requireDevice();
@@ -113,6 +134,25 @@ export function kmeansHooks(settings: EngineSettings): KMeansHooks {
         return deliver(gpu, a.X.rows, a.k, bound, ctx, "distances", (paced, out) => encodeCenterDistances(gpu, paced, a.X, a.centers, out, settings.maxBindingBytes));
       }),
   };
+}
+
+/**
+ * The rows of X at each run's `indices`, as host matrices in X's dtype: taken from a host X exactly (the contract
+ * checks that they are its rows), or read back from a resident one, k x d floats per run and nothing else.
+ */
+async function rowsOf(X: Matrix | WebGPUMatrix, indices: Int32Array[], dtype: Matrix["dtype"], record: TraceRecorder): Promise<Matrix[]> {
+  if (!isWebGPUMatrix(X)) return indices.map((rows) => takeRows(X, rows));
+  const matrix = X;
+  const rowBytes = matrix.cols * 4;
+  const batch = new Batch(matrix.gpu);
+  for (const rows of indices) for (const row of rows) batch.read(matrix.buffer, row * rowBytes, rowBytes);
+  const values = await batch.submit();
+  record.bytesFromDevice(values.length * rowBytes);
+  return indices.map((rows, run) => {
+    const centers = new Float32Array(rows.length * matrix.cols);
+    rows.forEach((_, c) => centers.set(new Float32Array(values[run * rows.length + c]), c * matrix.cols));
+    return hostMatrix(centers, rows.length, matrix.cols, dtype, record);
+  });
 }
 
 /** KMeans' tolerance scale: the mean over features of the population variance of X (numpy's `var(X, 0).mean()`). */

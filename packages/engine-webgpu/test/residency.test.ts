@@ -1,5 +1,5 @@
 // Data stays on the device between Pipeline steps: X is uploaded once per call and only results come back.
-import { KMeans, NearestNeighbors, Pipeline, StandardScaler, TransferNotAllowedError, isResident, type TraceEntry } from "@plugml/core";
+import { KMeans, kmeansPlusPlusTrials, NearestNeighbors, Pipeline, StandardScaler, TransferNotAllowedError, isResident, type TraceEntry } from "@plugml/core";
 import { WebGPUMatrix } from "@plugml/engine-webgpu";
 import { describeWebGPU } from "./adapter.js";
 import { blobs, registerVariant } from "./helpers.js";
@@ -64,7 +64,7 @@ describeWebGPU("device residency", () => {
     expect(Array.from(labels)).toEqual(Array.from(km.labels_));
   });
 
-  it("with k-means++ the only X-sized readback is core's initialisation, traced as its own entry", async () => {
+  it("with k-means++ the initialisation runs on the device too: no X-sized readback anywhere", async () => {
     const pipe = new Pipeline([
       ["scale", new StandardScaler()],
       ["cluster", new KMeans({ nClusters: k, randomState: 0 })],
@@ -72,8 +72,16 @@ describeWebGPU("device residency", () => {
     await pipe.fit(X.astype("float64"));
     const trace = pipe.engineTrace_;
     expect(trace.filter((e) => e.conversions.includes("X float64 -> float32"))).toHaveLength(1);
-    expect(sum(trace, "bytesToDevice")).toBe(xBytes + 2 * d * 4 + k * d * 4);
-    expect(sum(trace, "bytesFromDevice", "core")).toBe(xBytes);
+    // X, the scaler's mean and scale, the draws of k-means++ (one float per candidate), the initial centers.
+    expect(sum(trace, "bytesToDevice")).toBe(xBytes + 2 * d * 4 + (k - 1) * kmeansPlusPlusTrials(k) * 4 + k * d * 4);
+    expect(trace.find((e) => e.hook === "init")).toMatchObject({ engine: "webgpu", outcome: "ran" });
+    // Back: what the explicit-init fit above reads, plus k-means++'s draws' rows and candidates' potentials (4
+    // bytes each per center after the first), the first center's potential, and the chosen rows.
+    const km = pipe.namedSteps.cluster as KMeans;
+    const trials = kmeansPlusPlusTrials(k);
+    const lloydBytes = 3 * d * 4 + 3 * d * 4 + 16 * km.nIter_ + 4 + k * d * 4 + n * 4;
+    expect(sum(trace, "bytesFromDevice")).toBe(lloydBytes + 4 + (k - 1) * 2 * trials * 4 + k * d * 4);
+    expect(sum(trace, "bytesFromDevice", "core")).toBe(0);
   });
 
   it("transform with output 'engine' returns a WebGPUMatrix that the next webgpu step binds without a readback", async () => {
