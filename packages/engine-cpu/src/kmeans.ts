@@ -35,6 +35,8 @@ import { meanFeatureVarianceSteps } from "./kernels/stats.js";
 
 /** The exponent bringing `X` and `centers` into range for squared distances, or undefined when none does. */
 function dataScale(X: Matrix, centers: readonly Matrix[]): number | undefined {
+  // Float32 magnitudes (2^-149 to 2^128) always fit float64 squared distances unscaled: no pass over the data.
+  if (X.dtype === "float32" && centers.every((c) => c.dtype === "float32")) return 0;
   return rangeScale(magnitudes(X.data, ...centers.map((c) => c.data)), 2, X.cols);
 }
 
@@ -44,6 +46,8 @@ function dataScale(X: Matrix, centers: readonly Matrix[]): number | undefined {
  * effect on labels and centers (weighted means), so the hooks apply it whatever the weights.
  */
 function weightScale(sampleWeight: Float64Array): number {
+  // The default weights, all 1, sum to n.
+  if (sampleWeight.every((w) => w === 1)) return -(exponentOf(sampleWeight.length) + 1);
   const heaviest = exponentOf(magnitudes(sampleWeight).max);
   let total = 0;
   for (let i = 0; i < sampleWeight.length; i++) total += ldexp(sampleWeight[i], -heaviest);
@@ -61,7 +65,8 @@ async function lloydDriven(args: LloydArgs, signal: AbortSignal | undefined, pac
     const { centers, labels, accumulate } = step.value;
     step = steps.next(await drive(assignAndSumSteps(args.X, args.sampleWeight, centers, labels, accumulate), signal, pacer));
   }
-  return step.value;
+  const { centers, labels } = step.value;
+  return { ...step.value, inertia: await drive(inertiaSteps(args.X, args.sampleWeight, centers, labels), signal, pacer) };
 }
 
 /** The KMeans hooks, on the fast path where it has a runtime and the call is big enough. */

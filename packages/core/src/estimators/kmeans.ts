@@ -212,18 +212,31 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
  */
 function scaledWeights(weights: Float64Array, dtype: DType): { values: Float64Array; factor: number } {
   let max = 0;
-  for (const w of weights) max = Math.max(max, w);
+  let float32 = true;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i];
+    if (w > max) max = w;
+    if (float32 && Math.fround(w) !== w) float32 = false;
+  }
   const factor = 1 / unitScale(max);
   // scikit-learn casts the weights to X's dtype (`_check_sample_weight(dtype=X.dtype)`); after the scaling, so that
   // weights beyond float32's range still count (a power of two commutes with the rounding).
   const round = dtype === "float32" ? Math.fround : (w: number) => w;
-  if (factor === 1 && dtype === "float64") return { values: weights, factor };
+  // Nothing to scale or round (the default weights of 1, say): the weights as they are.
+  if (factor === 1 && (dtype === "float64" || float32)) return { values: weights, factor };
   return { values: weights.map((w) => round(w / factor)), factor };
 }
 
 /** scikit-learn's ConvergenceWarning when fewer distinct clusters than asked were found (duplicate points). */
 function convergenceWarnings(model: KMeansModel, nClusters: number): PlugmlWarning[] {
-  const distinct = new Set(model.labels).size;
+  const seen = new Uint8Array(nClusters);
+  let distinct = 0;
+  for (let i = 0; i < model.labels.length; i++) {
+    if (seen[model.labels[i]] === 0) {
+      seen[model.labels[i]] = 1;
+      distinct++;
+    }
+  }
   if (distinct >= nClusters) return [];
   return [
     new ConvergenceWarning(

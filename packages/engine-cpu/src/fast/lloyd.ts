@@ -41,8 +41,11 @@ class LloydSession {
   /** Kernel chunks of a pass; with weights, each has its own partial sums (see {@link sumChunkRows}). */
   private readonly chunks: number;
 
-  /** The filter's power of two (see {@link filterShift}): 1 in float64, whose data the hooks bring in range. */
-  private readonly filter: number;
+  /**
+   * The filter's power of two (see {@link filterShift}): 1 in float64, whose data the hooks bring in range; for
+   * float32, set by {@link prepare} from the data's largest magnitude.
+   */
+  private filter = 1;
 
   /**
    * @param sampleWeight the rows' weights; without them the session can only assign (`pass` without `accumulate`).
@@ -54,11 +57,10 @@ class LloydSession {
     private readonly X: Matrix,
     sampleWeight: Float64Array | undefined,
     private readonly k: number,
-    centerMagnitude: number,
+    private readonly centerMagnitude: number,
   ) {
     const { rows: n, cols: d, data } = X;
     const fl = (this.flavor = FLAVORS[X.dtype]);
-    this.filter = 2 ** (fl.bytes === 4 ? filterShift(Math.max(magnitudes(data).max, centerMagnitude)) : 0);
     const block = lloydBlock(fl);
     this.width = block.centers;
     this.nPanels = panelCount(k, this.width);
@@ -81,6 +83,7 @@ class LloydSession {
       cRows: arena.alloc(k * d * fl.bytes),
       sums: arena.alloc(partials * k * d * 8),
       wsums: arena.alloc(partials * k * 8),
+      maxAbs: arena.alloc(this.chunks * 8),
     };
     this.at = { ...at, n, d, nPanels: this.nPanels, k, chunkRows };
     arena.floats(data, at.xRows, n * d).set(data);
@@ -91,10 +94,19 @@ class LloydSession {
     if (sampleWeight) arena.f64(at.weights, n).set(sampleWeight);
   }
 
-  /** Writes the samples' row blocks (the layout of `packRowBlocks`) and norms, in parallel; once, before any pass. */
-  prepare(): Promise<void> {
-    const args = kernelArgs(LLOYD_PREPARE_PARAMS, { ...this.at, margin: NORM_MARGIN, scale: this.filter });
-    return this.run(kernelName.lloydPrepare(this.flavor), this.chunks, args);
+  /**
+   * Writes the samples' row blocks (the layout of `packRowBlocks`) and norms, in parallel; once, before any pass.
+   * The same kernel finds the data's largest magnitude (no pass over X here), which sets the float32 filter's power
+   * of two: in the rare case that it is not 1 (magnitudes beyond 2^±40), the layout is written again in its units.
+   */
+  async prepare(): Promise<void> {
+    const layout = (scale: number) =>
+      this.run(kernelName.lloydPrepare(this.flavor), this.chunks, kernelArgs(LLOYD_PREPARE_PARAMS, { ...this.at, margin: NORM_MARGIN, scale }));
+    await layout(1);
+    if (this.flavor.bytes !== 4) return;
+    const largest = this.arena.f64(this.at.maxAbs, this.chunks).reduce((m, v) => Math.max(m, v), this.centerMagnitude);
+    this.filter = 2 ** filterShift(largest);
+    if (this.filter !== 1) await layout(this.filter);
   }
 
   /**
@@ -138,11 +150,30 @@ class LloydSession {
    * summed in column order, as the pure-TypeScript `inertiaSteps` computes them.
    */
   async labelledDistances(): Promise<Float64Array> {
+    const { arena, X } = this;
+    return arena.f64(await this.labelled(), X.rows).slice();
+  }
+
+  /**
+   * The inertia of the last pass's labels against `centers` (the centers Lloyd ended with): the weighted sum, in row
+   * order, of {@link labelledDistances} to them, which is the pure-TypeScript `inertia` bit for bit.
+   */
+  async inertia(centers: Matrix, sampleWeight: Float64Array): Promise<number> {
+    const { arena, at, X } = this;
+    arena.floats(X.data, at.cRows, this.k * X.cols).set(centers.data);
+    const distances = arena.f64(await this.labelled(), X.rows);
+    let total = 0;
+    for (let i = 0; i < X.rows; i++) total += distances[i] * sampleWeight[i];
+    return total;
+  }
+
+  /** Runs the labelled-distances kernel; returns the address of its n float64 results. */
+  private async labelled(): Promise<number> {
     const { arena, at, X } = this;
     const out = arena.alloc(X.rows * 8);
     const args = kernelArgs(EXACT_LABELLED_PARAMS, { xRows: at.xRows, n: X.rows, d: X.cols, cRows: at.cRows, labels: at.labels, out, chunkRows: at.chunkRows });
     await this.run(exactKernelName.labelled(X.dtype), this.chunks, args);
-    return arena.f64(out, X.rows).slice();
+    return out;
   }
 }
 
@@ -160,8 +191,9 @@ export function fastLloyd(runtime: KernelRuntime, args: Omit<LloydArgs, "initCen
       const steps = lloydSteps({ ...args, initCenters });
       let step = steps.next();
       while (!step.done) step = steps.next(await session.pass(step.value.centers, step.value.labels, step.value.accumulate));
+      const run = { ...step.value, inertia: await session.inertia(step.value.centers, args.sampleWeight) };
       // Strictly lower, as scikit-learn: on ties the earlier initialisation is kept.
-      if (!best || step.value.inertia < best.inertia) best = step.value;
+      if (!best || run.inertia < best.inertia) best = run;
     }
     return best!;
   }, signal);

@@ -23,6 +23,9 @@ export interface LloydResult {
   nIter: number;
 }
 
+/** What {@link lloydSteps} ends with: a result but for the inertia, which each path computes on its own kernels. */
+export type LloydRun = Omit<LloydResult, "inertia">;
+
 /** Per-cluster float64 weighted sums of the rows (k x cols, row-major) and total weights, from an assignment pass. */
 export interface ClusterSums {
   sums: Float64Array;
@@ -248,7 +251,7 @@ export interface LloydArgs {
  * accumulate sums) and receives that pass's {@link ClusterSums}: the loop is written once and driven synchronously
  * by {@link lloyd} or asynchronously by the fast path.
  */
-export function* lloydSteps(args: LloydArgs): Generator<{ centers: Matrix; labels: Int32Array; accumulate: boolean }, LloydResult, ClusterSums | undefined> {
+export function* lloydSteps(args: LloydArgs): Generator<{ centers: Matrix; labels: Int32Array; accumulate: boolean }, LloydRun, ClusterSums | undefined> {
   const { X, sampleWeight, initCenters, maxIter, tolAbs, onIteration } = args;
   if (!(maxIter >= 1)) throw new RangeError(`lloyd: maxIter must be at least 1, got ${maxIter}.`);
   const labels = new Int32Array(X.rows).fill(-1);
@@ -268,7 +271,8 @@ export function* lloydSteps(args: LloydArgs): Generator<{ centers: Matrix; label
     labelsOld.set(labels);
   }
   if (!strictConvergence) yield { centers, labels, accumulate: false };
-  return { centers, labels, inertia: inertia(X, sampleWeight, centers, labels), nIter };
+  // The inertia (of the final labels against the final centers, in row order) is the caller's: see LloydRun.
+  return { centers, labels, nIter };
 }
 
 /**
@@ -292,7 +296,7 @@ export function lloyd(
 ): LloydResult {
   const steps = lloydSteps({ X, sampleWeight, initCenters, maxIter, tolAbs, onIteration });
   for (let step = steps.next(); ; ) {
-    if (step.done) return step.value;
+    if (step.done) return { ...step.value, inertia: inertia(X, sampleWeight, step.value.centers, step.value.labels) };
     step = steps.next(assignAndSum(X, sampleWeight, step.value.centers, step.value.labels, step.value.accumulate));
   }
 }

@@ -74,7 +74,7 @@ export const LLOYD_PARAMS = [
 ] as const;
 
 /** Parameters of the Lloyd layout kernel after `(chunk, slot)`. */
-export const LLOYD_PREPARE_PARAMS = ["xRows", "n", "d", "chunkRows", "xPacked", "xNorms", "margin:f64", "scale:f64"] as const;
+export const LLOYD_PREPARE_PARAMS = ["xRows", "n", "d", "chunkRows", "xPacked", "xNorms", "margin:f64", "scale:f64", "maxAbs"] as const;
 
 /** Parameters of the Lloyd reduction after `(chunk, slot)`. */
 export const LLOYD_REDUCE_PARAMS = ["sums", "wsums", "chunks", "k", "d"] as const;
@@ -389,7 +389,8 @@ function lloydKernel(m: ModuleBuilder, fl: Flavor, exactArgmin: number): void {
  * The samples' layouts for the Lloyd kernel, one chunk of rows per call: copies each row of `xRows` times `scale`
  * (a power of two: the filter's units) into its row block of `xPacked` (`[block][col][row]`) and writes the norm of
  * the scaled row, `sqrt(sum of x^2) * margin` (float64 squares summed in column order, stored in the flavor's
- * precision), to `xNorms`. Padding (rows past `n`) is left untouched.
+ * precision), to `xNorms`, and the chunk's largest |x| (unscaled, float64) to `maxAbs[chunk]`. Padding (rows past
+ * `n`) is left untouched.
  */
 function lloydPrepareKernel(m: ModuleBuilder, fl: Flavor): void {
   const n = names(fl);
@@ -399,6 +400,8 @@ function lloydPrepareKernel(m: ModuleBuilder, fl: Flavor): void {
     const [row, rowEnd, stride, pb, src, srcEnd, dst, pe] = Array.from({ length: 8 }, () => f.local(I32));
     const acc = Array.from({ length: R / 2 }, () => f.local(V128));
     const x = f.local(V128);
+    const [value, mx] = [f.local(F64), f.local(F64)];
+    f.f64(0).set(mx);
     f.get(p.d).i32(fl.bytes).op("i32.mul").set(stride);
     f.get(p.chunk).get(p.chunkRows).op("i32.mul").set(row);
     minI32(f, () => f.get(p.n), () => f.get(row).get(p.chunkRows).op("i32.add"));
@@ -417,9 +420,10 @@ function lloydPrepareKernel(m: ModuleBuilder, fl: Flavor): void {
                 f.get(src).get(srcEnd).op("i32.ge_u").brIf(exit);
                 f.get(dst).get(src);
                 loadF64(f, fl);
-                f.get(p.scale).op("f64.mul");
+                f.tee(value).get(p.scale).op("f64.mul");
                 if (fl.bytes === 4) f.op("f32.demote_f64");
                 f.mem(`${n.scalar}.store`);
+                f.get(mx).get(value).op("f64.abs", "f64.max").set(mx);
                 f.get(src).i32(fl.bytes).op("i32.add").set(src);
                 f.get(dst).i32(R * fl.bytes).op("i32.add").set(dst).br(next);
               }),
@@ -454,6 +458,7 @@ function lloydPrepareKernel(m: ModuleBuilder, fl: Flavor): void {
         f.get(row).i32(R).op("i32.add").set(row).br(nextBlock);
       }),
     );
+    f.get(p.maxAbs).get(p.chunk).i32(8).op("i32.mul", "i32.add").get(mx).mem("f64.store");
   }, kernelName.lloydPrepare(fl));
 }
 
