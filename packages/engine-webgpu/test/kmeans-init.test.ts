@@ -50,6 +50,16 @@ describeWebGPU("KMeans.init on the device", () => {
     }
   });
 
+  it("duplicates: more centers than distinct rows, so later draws fall on zero potential, as in the reference", async () => {
+    // 3 distinct rows repeated 30,000 times: after 3 centers every distance is 0, every draw is 0, and searchsorted
+    // gives row 0 (the reference's rule, which the search kernel must follow rather than skip zero rows).
+    const X = Matrix.from(Array.from({ length: 30_000 }, (_, i) => [i % 3, (i % 3) * 2, 1])).astype("float32");
+    for (const randomState of [0, 5]) {
+      const { centers } = await initialCenters("webgpu-any-size", X, { nClusters: 6, randomState });
+      expect(centers).toEqual([kmeansPlusPlus(X, 6, new RandomState(randomState)).toArray()]);
+    }
+  });
+
   it("float64 host X: the centers are X's own float64 rows", async () => {
     const X = blobs(4_000, 8, 5, 4).astype("float64");
     const { centers } = await initialCenters("webgpu-any-size", X, { nClusters: 5, randomState: 3 });
