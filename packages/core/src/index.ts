@@ -58,7 +58,20 @@ export {
   type KNeighborsResult,
 } from "./estimators/neighbors-base.js";
 export { StandardScaler, type StandardScalerParams } from "./estimators/standard-scaler.js";
-export { Pipeline, type NamedStep, type PipelineStep } from "./pipeline/pipeline.js";
+export { Pipeline, type NamedStep, type PipelineStep, type FinalStep, type PredictionOf, type TransformOf, type StepsByName } from "./pipeline/pipeline.js";
+export { loadModel, type LoadedModel } from "./persistence/load.js";
+export { type LoadedEstimator } from "./persistence/estimators.js";
+export { saveModel, type Saveable } from "./persistence/save.js";
+export {
+  MODEL_FORMAT,
+  MODEL_VERSION,
+  type SavedEstimator,
+  type SavedPipeline,
+  type SavedModel,
+  type SavedMatrix,
+  type SavedNumber,
+  type SavedEngineSetting,
+} from "./persistence/format.js";
 export { RandomState } from "./validation/random-state.js";
 export { type MatrixInput } from "./validation/input.js";
 export { type Label, type LabelsInput } from "./validation/targets.js";

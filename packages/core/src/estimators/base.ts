@@ -16,11 +16,24 @@ import { callHook, isDeviceLost, type HookCall, type HookResult } from "../engin
 import { explainCall, type EngineExplanation } from "../engine/explain.js";
 import { candidateNames } from "../engine/resolve.js";
 import type { Engine, EstimatorName, HookContext, HookName, IterationInfo, TraceRecorder } from "../engine/specs.js";
-import type { TraceEntry } from "../engine/trace.js";
+import { coreEntry, type TraceEntry } from "../engine/trace.js";
 import type { Matrix } from "../data/matrix.js";
 import { bytesPerElement, isResident, type DataMatrix, type ResidentMatrix } from "../data/resident.js";
 import { checkFeatureCount, checkMatrix, type MatrixInput } from "../validation/input.js";
 import { publishWarning, type PlugmlWarning } from "../warnings.js";
+import {
+  envelope,
+  ESTIMATOR_SHAPE,
+  readEngineSetting,
+  readKind,
+  readParams,
+  writeEngineSetting,
+  writeMatrix,
+  writeParams,
+  type SavedEstimator,
+} from "../persistence/format.js";
+import { JsonReader } from "../persistence/reader.js";
+import { READ_BACK_AND_SAVE } from "../persistence/save.js";
 
 /** Options of every `fit`. */
 export interface FitOptions {
@@ -54,14 +67,28 @@ export type XInput = MatrixInput | ResidentMatrix;
  */
 export const TRACE_LIMIT = 1000;
 
-interface Fitted<M> {
+/** A fitted model and where it came from. */
+export interface Fitted<M> {
   model: M;
   /** Name of the engine that fitted. */
   engine: string;
-  /** That engine object: only it receives `fitState`, not another object registered later under the name. */
-  implementation: Engine;
+  /**
+   * That engine object: only it receives `fitState`, not another object registered later under the name. A model
+   * loaded with `fromJSON` has none (and no `fitState`): no engine object produced it in this process.
+   */
+  implementation?: Engine;
   fitState: unknown;
   nFeatures: number;
+}
+
+/**
+ * The fitted state of a model as saved, from {@link BaseEstimator.fittedState}: JSON fields, and the one matrix
+ * that lives only on an engine's device (a training set fitted on resident data), which `toJSON` cannot read
+ * synchronously and `saveModel` reads back into `fields[resident.key]`.
+ */
+export interface SavedState {
+  fields: Record<string, unknown>;
+  resident?: { key: string; matrix: ResidentMatrix };
 }
 
 /** Base class of all estimators. `P` is the parameter object, `M` the host model the engines produce. */
@@ -108,6 +135,93 @@ export abstract class BaseEstimator<P extends object, M> {
     checkConfig(setting, `${this.estimatorName}.setComputationalEngine`);
     this.engineSetting = setting;
     return this;
+  }
+
+  /**
+   * The estimator as plain JSON data (format `"plugml-model"`, docs/saving-models.md): its kind, parameters,
+   * `setComputationalEngine` setting and, once fitted, the engine that fitted and the model, numbers as JSON
+   * numbers (with `"Infinity"`, `"-Infinity"`, `"-0"` for what JSON cannot write). Called by `JSON.stringify`.
+   * Throws a `ValidationError` for a training set that lives only on a device (fitted on resident data inside a
+   * Pipeline): `await saveModel(estimator)` reads it back.
+   */
+  toJSON(): SavedEstimator {
+    const { saved, resident } = this.snapshot();
+    if (resident) {
+      throw new ValidationError(
+        `${this.estimatorName}.toJSON: the model's ${resident.key} lives only on engine "${resident.matrix.engine}"'s device ` +
+          `(it was fitted on resident data, inside a Pipeline), and toJSON cannot read it back synchronously; ` +
+          `use \`await saveModel(estimator)\`, which reads it back and records the bytes in engineTrace_.`,
+      );
+    }
+    return saved;
+  }
+
+  /**
+   * `saveModel`'s way in: like {@link toJSON}, reading a device-only matrix back (an entry of engine `"core"` in
+   * `engineTrace_` records the bytes; `transfers: "error"` forbids it).
+   */
+  async [READ_BACK_AND_SAVE](): Promise<SavedEstimator> {
+    const { saved, resident } = this.snapshot();
+    if (!resident) return saved;
+    const { key, matrix } = resident;
+    const bytes = matrix.rows * matrix.cols * bytesPerElement(matrix.dtype);
+    this.checkTransfer(matrix, `saveModel (${this.estimatorName}'s ${key})`, bytes);
+    const start = performance.now();
+    saved.fitted![key] = writeMatrix(await matrix.read());
+    const reason = `saveModel read the model's ${key} back from engine "${matrix.engine}" to the host`;
+    this.appendTrace(coreEntry(this.estimatorName, "saveModel", "postFit", reason, { ms: performance.now() - start, bytesFromDevice: bytes }));
+    return saved;
+  }
+
+  /** Everything toJSON writes, taken at one moment (a fit that lands meanwhile changes nothing in it). */
+  private snapshot(): { saved: SavedEstimator; resident?: SavedState["resident"] } {
+    const fitted = this.fitted;
+    const state = fitted && this.fittedState(fitted);
+    const saved: SavedEstimator = {
+      ...envelope(this.estimatorName),
+      params: writeParams(this.params, `${this.estimatorName}.toJSON`),
+      ...(this.engineSetting && { engineSetting: writeEngineSetting(this.engineSetting) }),
+      ...(fitted && state && { fitted: { engine: fitted.engine, nFeaturesIn: fitted.nFeatures, ...state.fields } }),
+    };
+    return { saved, resident: state?.resident };
+  }
+
+  /** The fitted model as saved (see {@link SavedState}). */
+  protected abstract fittedState(fitted: Fitted<M>): SavedState;
+
+  /** Keys of the saved `fitted` object besides `engine` and `nFeaturesIn`. */
+  protected abstract readonly fittedKeys: readonly string[];
+
+  /**
+   * The model from the saved `fitted` fields (already checked to be exactly {@link fittedKeys}), every value
+   * checked: types, shapes against `nFeatures` and the parameters, finite numbers, codes in range.
+   */
+  protected abstract readFitted(fields: Record<string, JsonReader>, nFeatures: number): M;
+
+  /**
+   * What every `fromJSON` does: checks the envelope, builds the estimator from the saved parameters (`make`
+   * validates them as the constructor does), restores the engine setting and the fitted model. A loaded model
+   * lives on the host, with no engine object and no fit state: its calls go to the engine that fitted when it is
+   * registered (never imported for it), else to the current choice, as for any fitted estimator.
+   */
+  protected static restore<E extends BaseEstimator<object, unknown>>(
+    json: unknown,
+    kind: EstimatorName,
+    defaults: object,
+    make: (params: Record<string, unknown>, where: string) => E,
+  ): E {
+    const root = json instanceof JsonReader ? json : new JsonReader(`${kind}.fromJSON`, json);
+    readKind(root, [kind]);
+    const f = root.object(ESTIMATOR_SHAPE);
+    const estimator = make(readParams(f.params, defaults), `${root.where}: ${f.params.path}`);
+    if (f.engineSetting) estimator.engineSetting = readEngineSetting(f.engineSetting);
+    if (f.fitted) {
+      const fitted = f.fitted.object({ required: ["engine", "nFeaturesIn", ...estimator.fittedKeys] });
+      const engine = fitted.engine.name();
+      const nFeatures = fitted.nFeaturesIn.int(1);
+      estimator.fitted = { model: estimator.readFitted(fitted, nFeatures), engine, fitState: undefined, nFeatures };
+    }
+    return estimator;
   }
 
   /** Number of features seen during fit. */
@@ -281,6 +395,17 @@ export abstract class BaseEstimator<P extends object, M> {
     };
   }
 
+  /**
+   * The engine a model call must not import by name: the one that fitted, if it was unregistered since (another
+   * object under that name would not know the fit's state). A loaded model has no such object, so its fitting
+   * engine is imported like any other when the current choice names it (a fresh process that loads a "cpu" model
+   * and predicts imports engine-cpu); otherwise it is only a preference, used when registered.
+   */
+  private neverImported(fitted: Fitted<M>): string | undefined {
+    if (fitted.implementation === undefined && candidateNames(currentChoice(this.engineSetting)).includes(fitted.engine)) return undefined;
+    return fitted.engine;
+  }
+
   /** A model hook as a hook call: the fitting engine first, then the current choice. */
   private modelCall(fitted: Fitted<M>, method: string, hook: HookName, more: object, signal: AbortSignal | undefined, output: "host" | "engine", trace: (e: TraceEntry) => void): HookCall {
     return {
@@ -288,7 +413,7 @@ export abstract class BaseEstimator<P extends object, M> {
       method,
       hook,
       candidates: this.candidates(fitted.engine),
-      noImport: fitted.engine,
+      noImport: this.neverImported(fitted),
       gate: true,
       context: (engine, record): HookContext<P> =>
         ({
@@ -296,7 +421,8 @@ export abstract class BaseEstimator<P extends object, M> {
           params: this.engineParams(),
           signal,
           model: fitted.model,
-          fitState: engine === fitted.implementation ? fitted.fitState : undefined,
+          // Only to the engine object that produced it: nobody, for a loaded model.
+          fitState: fitted.implementation !== undefined && engine === fitted.implementation ? fitted.fitState : undefined,
           output,
           ...more,
           hook,
@@ -340,7 +466,7 @@ export abstract class BaseEstimator<P extends object, M> {
     return preferred === undefined ? names : [...new Set([preferred, ...names])];
   }
 
-  private appendTrace(entry: TraceEntry): void {
+  protected appendTrace(entry: TraceEntry): void {
     this.engineTrace_.push(entry);
     if (this.engineTrace_.length > 2 * TRACE_LIMIT) this.engineTrace_.splice(0, this.engineTrace_.length - TRACE_LIMIT);
   }

@@ -10,7 +10,9 @@ import { ConvergenceWarning, ParameterWarning, type PlugmlWarning } from "../war
 import { matrixParam, validateParams, type ParamSchema } from "../validation/params.js";
 import { checkRandomState, randomStateParam, type RandomState } from "../validation/random-state.js";
 import { checkIgnoredTarget, checkSampleWeight } from "../validation/targets.js";
-import { BaseEstimator, iterationReporter, throwIfAborted, type CallOptions, type FitOptions, type HostOutput, type XInput } from "./base.js";
+import { KMEANS_KEYS, readKMeans, writeKMeans } from "../persistence/models.js";
+import type { JsonReader } from "../persistence/reader.js";
+import { BaseEstimator, iterationReporter, throwIfAborted, type CallOptions, type FitOptions, type Fitted, type HostOutput, type SavedState, type XInput } from "./base.js";
 import { checkInitCenters, kmeansPlusPlusAsync, randomInit, resolveNInit } from "./kmeans-init.js";
 
 /** Parameters of {@link KMeans}. */
@@ -57,6 +59,25 @@ export class KMeans extends BaseEstimator<KMeansParams, KMeansModel> {
 
   constructor(params: Partial<KMeansParams> = {}) {
     super(validateParams("KMeans", params, SCHEMA, DEFAULTS));
+  }
+
+  /**
+   * A KMeans from what {@link toJSON} (or `saveModel`) wrote, checked as untrusted input: any problem is a
+   * `ValidationError` naming its place, e.g. `KMeans.fromJSON: fitted.labels[3] is 7, expected an integer in [0, 1]`.
+   * The model is loaded on the host; the engine that fitted need not be installed (see docs/saving-models.md).
+   */
+  static fromJSON(json: unknown): KMeans {
+    return BaseEstimator.restore(json, "KMeans", DEFAULTS, (params, where) => new KMeans(validateParams(where, params, SCHEMA, DEFAULTS)));
+  }
+
+  protected readonly fittedKeys = KMEANS_KEYS;
+
+  protected fittedState({ model }: Fitted<KMeansModel>): SavedState {
+    return { fields: writeKMeans(model) };
+  }
+
+  protected readFitted(fields: Record<string, JsonReader>, nFeatures: number): KMeansModel {
+    return readKMeans(fields, nFeatures, this.params);
   }
 
   /** Engines see only the numbers Lloyd needs: the init method and nInit go to the `init` hook's context. */

@@ -1,8 +1,11 @@
 /** KNeighborsClassifier: vote among the k nearest training samples. */
 import type { Matrix } from "../data/matrix.js";
+import type { NeighborsModel } from "../engine/specs.js";
+import { readClassifierTargets, writeClassifierTargets } from "../persistence/models.js";
+import type { JsonReader } from "../persistence/reader.js";
 import { encodeLabels, type Label, type LabelsInput } from "../validation/targets.js";
 import { validateParams } from "../validation/params.js";
-import type { CallOptions, FitOptions, XInput } from "./base.js";
+import { BaseEstimator, type CallOptions, type FitOptions, type XInput } from "./base.js";
 import { KNEIGHBORS_SCHEMA, NEIGHBORS_DEFAULTS, NeighborsBase, type KNeighborsParams } from "./neighbors-base.js";
 
 /**
@@ -21,6 +24,32 @@ export class KNeighborsClassifier<L extends Label = Label> extends NeighborsBase
 
   constructor(params: Partial<KNeighborsParams> = {}) {
     super(validateParams("KNeighborsClassifier", params, KNEIGHBORS_SCHEMA, NEIGHBORS_DEFAULTS));
+  }
+
+  /**
+   * A KNeighborsClassifier from what {@link toJSON} (or `saveModel`) wrote, checked as untrusted input (a
+   * `ValidationError` naming the place of any problem); the training set is loaded on the host. Labels keep their
+   * type (numbers or strings); `L` is not checked at run time.
+   */
+  static fromJSON<L extends Label = Label>(json: unknown): KNeighborsClassifier<L> {
+    return BaseEstimator.restore(
+      json,
+      "KNeighborsClassifier",
+      NEIGHBORS_DEFAULTS,
+      (params, where) => new KNeighborsClassifier<L>(validateParams(where, params, KNEIGHBORS_SCHEMA, NEIGHBORS_DEFAULTS)),
+    );
+  }
+
+  protected override readonly fittedKeys = ["fitX", "y", "classes", "nClasses"] as const;
+
+  protected override targetsToJSON(model: NeighborsModel): Record<string, unknown> {
+    return writeClassifierTargets(model.y as Int32Array, this.labels as L[]);
+  }
+
+  protected override readTargets(fields: Record<string, JsonReader>, nSamples: number): Pick<NeighborsModel, "y" | "nClasses"> {
+    const { y, classes, nClasses } = readClassifierTargets(fields, nSamples);
+    this.labels = classes as L[];
+    return { y, nClasses };
   }
 
   /** Sorted distinct training labels; `predictProba` columns follow this order. */
@@ -51,11 +80,12 @@ export class KNeighborsClassifier<L extends Label = Label> extends NeighborsBase
     return Array.from(codes, (c) => classes[c]);
   }
 
-  /** Class probabilities per query (rows sum to 1), columns in `classes_` order. */
-  async predictProba(X: XInput, options: CallOptions = {}): Promise<Matrix> {
+  /** Class probabilities per query (rows sum to 1), columns in `classes_` order; float64 whatever X's dtype. */
+  async predictProba(X: XInput, options: CallOptions = {}): Promise<Matrix<Float64Array>> {
     this.checkEnoughSamples("predictProba");
     const data = this.fittedInput(X, "predictProba");
-    return this.runModelHook("predictProba", "predictProba", { X: data }, options);
+    // The engine contract (engine/contracts.ts) requires float64 probabilities.
+    return this.runModelHook<Matrix<Float64Array>>("predictProba", "predictProba", { X: data }, options);
   }
 
   /** Mean accuracy of `predict(X)` against `y`. */

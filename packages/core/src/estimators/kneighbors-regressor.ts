@@ -1,7 +1,10 @@
 /** KNeighborsRegressor: average of the k nearest training targets. */
+import type { NeighborsModel } from "../engine/specs.js";
+import type { JsonReader } from "../persistence/reader.js";
+import { readRegressionTargets, writeRegressionTargets } from "../persistence/models.js";
 import { validateParams } from "../validation/params.js";
 import { checkRegressionTargets } from "../validation/targets.js";
-import type { CallOptions, FitOptions, XInput } from "./base.js";
+import { BaseEstimator, type CallOptions, type FitOptions, type XInput } from "./base.js";
 import { KNEIGHBORS_SCHEMA, NEIGHBORS_DEFAULTS, NeighborsBase, type KNeighborsParams } from "./neighbors-base.js";
 
 /**
@@ -19,6 +22,29 @@ export class KNeighborsRegressor extends NeighborsBase<KNeighborsParams> {
 
   constructor(params: Partial<KNeighborsParams> = {}) {
     super(validateParams("KNeighborsRegressor", params, KNEIGHBORS_SCHEMA, NEIGHBORS_DEFAULTS));
+  }
+
+  /**
+   * A KNeighborsRegressor from what {@link toJSON} (or `saveModel`) wrote, checked as untrusted input (a
+   * `ValidationError` naming the place of any problem); the training set is loaded on the host.
+   */
+  static fromJSON(json: unknown): KNeighborsRegressor {
+    return BaseEstimator.restore(
+      json,
+      "KNeighborsRegressor",
+      NEIGHBORS_DEFAULTS,
+      (params, where) => new KNeighborsRegressor(validateParams(where, params, KNEIGHBORS_SCHEMA, NEIGHBORS_DEFAULTS)),
+    );
+  }
+
+  protected override readonly fittedKeys = ["fitX", "y"] as const;
+
+  protected override targetsToJSON(model: NeighborsModel): Record<string, unknown> {
+    return writeRegressionTargets(model.y as Float64Array);
+  }
+
+  protected override readTargets(fields: Record<string, JsonReader>, nSamples: number): Pick<NeighborsModel, "y"> {
+    return { y: readRegressionTargets(fields.y, nSamples) };
   }
 
   /** Stores the training set and its targets. */

@@ -1,8 +1,12 @@
 /** NearestNeighbors: unsupervised neighbour search. */
 import { validateParams } from "../validation/params.js";
 import { checkIgnoredTarget } from "../validation/targets.js";
-import type { FitOptions, XInput } from "./base.js";
+import { BaseEstimator, type FitOptions, type XInput } from "./base.js";
 import { NEIGHBORS_DEFAULTS, NEIGHBORS_SCHEMA, NeighborsBase, type NeighborsParams } from "./neighbors-base.js";
+
+// The shared defaults without `weights`, which only the predictors have.
+const { nNeighbors, metric, p } = NEIGHBORS_DEFAULTS;
+const DEFAULTS: NeighborsParams = { nNeighbors, metric, p };
 
 /**
  * Unsupervised nearest-neighbour search (brute force), matching scikit-learn's
@@ -18,8 +22,15 @@ export class NearestNeighbors extends NeighborsBase<NeighborsParams> {
   protected readonly estimatorName = "NearestNeighbors";
 
   constructor(params: Partial<NeighborsParams> = {}) {
-    const { nNeighbors, metric, p } = NEIGHBORS_DEFAULTS;
-    super(validateParams("NearestNeighbors", params, NEIGHBORS_SCHEMA, { nNeighbors, metric, p }));
+    super(validateParams("NearestNeighbors", params, NEIGHBORS_SCHEMA, DEFAULTS));
+  }
+
+  /**
+   * A NearestNeighbors from what {@link toJSON} (or `saveModel`) wrote, checked as untrusted input (a
+   * `ValidationError` naming the place of any problem); the training set is loaded on the host.
+   */
+  static fromJSON(json: unknown): NearestNeighbors {
+    return BaseEstimator.restore(json, "NearestNeighbors", DEFAULTS, (params, where) => new NearestNeighbors(validateParams(where, params, NEIGHBORS_SCHEMA, DEFAULTS)));
   }
 
   /** Stores the training set. `y` is ignored (present for Pipeline compatibility). */

@@ -12,10 +12,13 @@ import type {
 } from "../engine/specs.js";
 import { ValidationError } from "../errors.js";
 import { checkNoSampleWeight } from "../validation/targets.js";
-import { isResident, type DataMatrix } from "../data/resident.js";
+import { isResident, type DataMatrix, type ResidentMatrix } from "../data/resident.js";
 import { formatValue } from "../validation/format.js";
 import type { ParamSchema } from "../validation/params.js";
-import { BaseEstimator, type CallOptions, type FitOptions, type XInput } from "./base.js";
+import { writeMatrix } from "../persistence/format.js";
+import { readTrainingSet } from "../persistence/models.js";
+import type { JsonReader } from "../persistence/reader.js";
+import { BaseEstimator, type CallOptions, type FitOptions, type Fitted, type SavedState, type XInput } from "./base.js";
 
 /** Parameters shared by the neighbour estimators. */
 export interface NeighborsParams {
@@ -65,13 +68,23 @@ export interface KNeighborsResult {
  * so changing the caller's array after fit must not change later predictions, whichever engine fitted.
  */
 function unaliased(fitX: DataMatrix, input: XInput): DataMatrix {
-  if (isResident(fitX) || !(input instanceof Matrix) || fitX.data.buffer !== input.data.buffer) return fitX;
-  return new Matrix(fitX.data.slice(), fitX.rows, fitX.cols);
+  return isResident(fitX) ? fitX : hostSnapshot(fitX, input);
+}
+
+/** `m`, or a copy of it when it shares memory with the caller's input. */
+function hostSnapshot(m: Matrix, input: XInput): Matrix {
+  if (!(input instanceof Matrix) || m.data.buffer !== input.data.buffer) return m;
+  return new Matrix(m.data.slice(), m.rows, m.cols);
 }
 
 /** Base of NearestNeighbors, KNeighborsClassifier and KNeighborsRegressor. */
 export abstract class NeighborsBase<P extends NeighborsParams> extends BaseEstimator<P, NeighborsModel> {
   protected abstract override readonly estimatorName: EstimatorName;
+  /**
+   * The training set on the host, for `toJSON`, when the engine keeps it only on its device (a device engine fitted
+   * on host input); undefined when the model's `fitX` is the host matrix itself, so no second copy is kept.
+   */
+  private hostFitX?: Matrix;
 
   protected override engineParams(): NeighborsParamsResolved {
     const { nNeighbors, metric, p } = this.params;
@@ -98,8 +111,35 @@ export abstract class NeighborsBase<P extends NeighborsParams> extends BaseEstim
     checkNoSampleWeight(options.sampleWeight, `${this.estimatorName}.fit`);
     const { fitted, trace } = await this.runFit(data, targets(data.rows), options);
     commit?.();
-    this.commitFit({ ...fitted, model: { ...fitted.model, fitX: unaliased(fitted.model.fitX, X) } }, trace);
+    const fitX = unaliased(fitted.model.fitX, X);
+    // toJSON is synchronous and cannot read a device back: it saves this snapshot of the host input instead.
+    this.hostFitX = isResident(fitX) && !isResident(data) ? hostSnapshot(data, X) : undefined;
+    this.commitFit({ ...fitted, model: { ...fitted.model, fitX } }, trace);
     return this;
+  }
+
+  protected readonly fittedKeys: readonly string[] = ["fitX"];
+
+  /** The training set (the host copy when the engine keeps it on its device) and the targets. */
+  protected fittedState({ model }: Fitted<NeighborsModel>): SavedState {
+    const fitX = isResident(model.fitX) ? this.hostFitX : model.fitX;
+    const fields = { fitX: fitX && writeMatrix(fitX), ...this.targetsToJSON(model) };
+    return fitX ? { fields } : { fields, resident: { key: "fitX", matrix: model.fitX as ResidentMatrix } };
+  }
+
+  protected readFitted(fields: Record<string, JsonReader>, nFeatures: number): NeighborsModel {
+    const fitX = readTrainingSet(fields.fitX, nFeatures);
+    return { fitX, ...this.readTargets(fields, fitX.rows) };
+  }
+
+  /** The saved form of the targets (none for NearestNeighbors). */
+  protected targetsToJSON(_model: NeighborsModel): Record<string, unknown> {
+    return {};
+  }
+
+  /** The targets from their saved form, one per training sample. */
+  protected readTargets(_fields: Record<string, JsonReader>, _nSamples: number): Pick<NeighborsModel, "y" | "nClasses"> {
+    return {};
   }
 
   /**

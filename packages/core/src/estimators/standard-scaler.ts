@@ -5,7 +5,9 @@ import type { StandardScalerFitExtra, StandardScalerModel } from "../engine/spec
 import { validateParams, type ParamSchema } from "../validation/params.js";
 import { checkIgnoredTarget, checkSampleWeight } from "../validation/targets.js";
 import { unitScale } from "../data/scaling.js";
-import { BaseEstimator, type CallOptions, type FitOptions, type HostOutput, type XInput } from "./base.js";
+import { readScaler, SCALER_KEYS, writeScaler } from "../persistence/models.js";
+import type { JsonReader } from "../persistence/reader.js";
+import { BaseEstimator, type CallOptions, type FitOptions, type Fitted, type HostOutput, type SavedState, type XInput } from "./base.js";
 
 /** Parameters of {@link StandardScaler}. */
 export interface StandardScalerParams {
@@ -39,6 +41,24 @@ export class StandardScaler extends BaseEstimator<StandardScalerParams, Standard
 
   constructor(params: Partial<StandardScalerParams> = {}) {
     super(validateParams("StandardScaler", params, SCHEMA, DEFAULTS));
+  }
+
+  /**
+   * A StandardScaler from what {@link toJSON} (or `saveModel`) wrote, checked as untrusted input (a
+   * `ValidationError` naming the place of any problem); the model is loaded on the host.
+   */
+  static fromJSON(json: unknown): StandardScaler {
+    return BaseEstimator.restore(json, "StandardScaler", DEFAULTS, (params, where) => new StandardScaler(validateParams(where, params, SCHEMA, DEFAULTS)));
+  }
+
+  protected readonly fittedKeys = SCALER_KEYS;
+
+  protected fittedState({ model }: Fitted<StandardScalerModel>): SavedState {
+    return { fields: writeScaler(model) };
+  }
+
+  protected readFitted(fields: Record<string, JsonReader>, nFeatures: number): StandardScalerModel {
+    return readScaler(fields, nFeatures);
   }
 
   /** Per-column mean, or undefined when neither withMean nor withStd is set (as in scikit-learn). */
