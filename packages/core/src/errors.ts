@@ -1,21 +1,25 @@
 /**
- * Every error plugml throws on purpose. Each class sets `name`, so callers can branch on `err.name` across
- * package copies and realms where `instanceof` is unreliable.
+ * Every error plugml throws on purpose. Each class sets `name` to its own literal class name (a string, not
+ * `new.target.name`, which minifiers rename), so callers can branch on `err.name` across package copies, realms
+ * and minified bundles where `instanceof` or the constructor's name is unreliable.
  */
 
 /** Base class of plugml's own errors. */
 export class PlugmlError extends Error {
+  override name: string = "PlugmlError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 /** Input data or a parameter is invalid. The message says what is wrong and where (row, column, parameter). */
-export class ValidationError extends PlugmlError {}
+export class ValidationError extends PlugmlError {
+  override name: string = "ValidationError";
+}
 
 /** A method that needs a fitted estimator was called before `fit`. */
 export class NotFittedError extends PlugmlError {
+  override name: string = "NotFittedError";
   constructor(estimator: string, method: string) {
     super(`${estimator} is not fitted yet: call fit before ${method}.`);
   }
@@ -39,6 +43,7 @@ export interface EngineNotFoundDetails {
  * needed; the message lists the engines that declined first and how to install or register the missing one.
  */
 export class EngineNotFoundError extends PlugmlError {
+  override name: string = "EngineNotFoundError";
   constructor(
     readonly engine: string,
     readonly packageName: string,
@@ -72,6 +77,7 @@ export interface DeclineReason {
  * when the default engines refused too. `reasons` lists every engine's answer in the order they were asked.
  */
 export class EngineDeclinedError extends PlugmlError {
+  override name: string = "EngineDeclinedError";
   constructor(
     readonly estimator: string,
     readonly hook: string,
@@ -88,13 +94,19 @@ export class EngineDeclinedError extends PlugmlError {
  * engine; from `fit` or `postFit`, the whole fit goes to the next candidate. Matched by `name`, so a copy of this
  * class from another copy of @plugml/core works too.
  */
-export class NotSupportedByEngineError extends PlugmlError {}
+export class NotSupportedByEngineError extends PlugmlError {
+  override name: string = "NotSupportedByEngineError";
+}
 
 /** An engine object does not match the hook specifications; raised by `registerEngine`. */
-export class EngineValidationError extends PlugmlError {}
+export class EngineValidationError extends PlugmlError {
+  override name: string = "EngineValidationError";
+}
 
 /** An engine returned something its hook spec does not allow (a bug in the engine, reported, never hidden). */
-export class EngineContractError extends PlugmlError {}
+export class EngineContractError extends PlugmlError {
+  override name: string = "EngineContractError";
+}
 
 /**
  * An engine's device stopped working during a call (a GPU reset, a driver crash, a destroyed device): a fault of
@@ -102,6 +114,7 @@ export class EngineContractError extends PlugmlError {}
  * the loss is recorded in the trace; when no engine is left, the call rejects with this error. Matched by `name`.
  */
 export class DeviceLostError extends PlugmlError {
+  override name: string = "DeviceLostError";
   constructor(
     readonly engine: string,
     /** The device's own reason, e.g. `"destroyed"` or `"unknown"`, and its message when it gave one. */
@@ -116,10 +129,13 @@ export class DeviceLostError extends PlugmlError {
  * With `transfers: "error"`, data resident on one engine's device would have moved to another engine (or been read
  * back to the host by core). The message names the step, the engines and the bytes.
  */
-export class TransferNotAllowedError extends PlugmlError {}
+export class TransferNotAllowedError extends PlugmlError {
+  override name: string = "TransferNotAllowedError";
+}
 
 /** A computation was cancelled through an `AbortSignal`. Matches the DOM's `AbortError` by name. */
 export class AbortError extends PlugmlError {
+  override name: string = "AbortError";
   constructor(message = "The operation was aborted.", options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -7,6 +7,9 @@
  *
  * @packageDocumentation
  */
+// The GPU* types in this package's declarations come from @webgpu/types (a dependency): `preserve` keeps this
+// reference in the emitted index.d.ts, so consumers resolve them without listing the package in `types`.
+/// <reference types="@webgpu/types" preserve="true" />
 import type { Engine, TraceRecorder } from "@plugml/core";
 import { disposeDevice } from "./device.js";
 import { kmeansHooks } from "./kmeans.js";
