@@ -1,4 +1,4 @@
-// Every ```ts block of README.md and docs/**/*.md runs as a user would run it: transpiled, then executed by
+// Every ```ts block of README.md, packages/*/README.md and docs/**/*.md runs as a user would run it: transpiled, then executed by
 // `node` against the built packages (npm test builds first). A ```text block right after a sample is its
 // expected standard output. Blocks tagged ```ts webgpu need a WebGPU adapter: they run where one exists and
 // always in CI (where .ci/setup-webgpu.sh provides one). A block tagged ```ts file=<path> is a test file shown
@@ -56,7 +56,9 @@ function hasAdapter(): boolean {
   return spawnSync(process.execPath, [join(root, "scripts", "webgpu-probe.mjs")], { stdio: "ignore" }).status === 0;
 }
 
-const samples = [join(root, "README.md"), ...markdownFiles(join(root, "docs"))].flatMap(samplesOf);
+// The packages' READMEs are what npm shows: their samples run too.
+const packageReadmes = readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "README.md"));
+const samples = [join(root, "README.md"), ...packageReadmes, ...markdownFiles(join(root, "docs"))].flatMap(samplesOf);
 
 describe("documentation samples", () => {
   // Decided while the tests are declared, so that samples needing WebGPU are reported as skipped, not as passed.
