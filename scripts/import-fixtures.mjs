@@ -1,18 +1,20 @@
 // Regenerates packages/core/src/testing/sklearn-reference.ts from the shared scikit-learn reference results, so
 // that the conformance kit ships them as a module (tests must pass from a fresh clone, without ../shared).
-// The kit's own extra cases (scripts/fixtures/sklearn-kit-cases.json, from scripts/sklearn-kit-cases.py) are
-// appended to the shared ones.
+// The kit's own extra cases (scripts/fixtures/sklearn-*-cases.json, each from its scripts/sklearn-*-cases.py) are
+// appended to the shared ones, in file-name order.
 //
 // The data is written once, as compact JSON text in a single string literal that the module parses on load
 // (JSON.parse of a string is faster to load than the same object literal, and its source map is a few bytes):
 // packages ship only the built .js and .d.ts, so the tarball carries the data once.
 // Usage: node scripts/import-fixtures.mjs [path/to/sklearn-reference.json]
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const source = process.argv[2] ?? new URL("../../shared/fixtures/sklearn-reference.json", import.meta.url);
 const data = JSON.parse(readFileSync(source, "utf8"));
-const extra = JSON.parse(readFileSync(new URL("./fixtures/sklearn-kit-cases.json", import.meta.url), "utf8"));
-data.cases.push(...extra.cases);
+const fixtures = new URL("./fixtures/", import.meta.url);
+for (const file of readdirSync(fixtures).filter((f) => /^sklearn-.*-cases\.json$/.test(f)).sort()) {
+  data.cases.push(...JSON.parse(readFileSync(new URL(file, fixtures), "utf8")).cases);
+}
 writeFileSync(new URL("../packages/core/src/testing/sklearn-reference.ts", import.meta.url), referenceModule(data));
 console.log(`wrote ${data.cases.length} cases`);
 
