@@ -82,18 +82,25 @@ export class Matrix<T extends FloatArray = FloatArray> {
   }
 }
 
-/** Copies nested arrays into a float64 matrix, reporting the first ragged row. `where` names the argument. */
-export function fromNested(source: readonly (readonly number[])[], where: string): Matrix<Float64Array> {
+/**
+ * Copies rows (number arrays or float typed arrays) into a matrix of `dtype` (float64 by default), reporting the
+ * first ragged row. `where` names the argument.
+ */
+export function fromNested(source: readonly (readonly number[])[], where: string): Matrix<Float64Array>;
+export function fromNested(source: readonly (readonly number[] | FloatArray)[], where: string, dtype: DType): Matrix;
+export function fromNested(source: readonly (readonly number[] | FloatArray)[], where: string, dtype: DType = "float64"): Matrix {
   const rows = source.length;
   const cols = rows === 0 ? 0 : (source[0]?.length ?? 0);
-  const data = new Float64Array(rows * cols);
+  const data = dtype === "float32" ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     const row = source[i];
-    if (!Array.isArray(row)) throw new ValidationError(`${where}: row ${i} is not an array.`);
+    const typed = row instanceof Float32Array || row instanceof Float64Array;
+    if (!typed && !Array.isArray(row)) throw new ValidationError(`${where}: row ${i} is not an array.`);
     if (row.length !== cols) {
       throw new ValidationError(`${where}: ragged rows, row ${i} has ${row.length} values but row 0 has ${cols}.`);
     }
-    for (let j = 0; j < cols; j++) data[i * cols + j] = row[j];
+    if (typed) data.set(row, i * cols);
+    else for (let j = 0; j < cols; j++) data[i * cols + j] = row[j];
   }
   return new Matrix(data, rows, cols);
 }

@@ -8,14 +8,18 @@ import { estimatorName, plural, typeName, wherePrefix, type InputWhere } from ".
 
 export type { InputWhere } from "./format.js";
 
-/** What estimators accept as a feature matrix: nested number arrays (one per sample) or a {@link Matrix}. */
-export type MatrixInput = readonly (readonly number[])[] | Matrix;
+/**
+ * What estimators accept as a feature matrix: one row per sample, each a number array or a `Float32Array` /
+ * `Float64Array` (e.g. embeddings as they come from a model), or a {@link Matrix}.
+ */
+export type MatrixInput = readonly (readonly number[] | Float32Array | Float64Array)[] | Matrix;
 
 /**
  * Validates `X` and returns it as a {@link Matrix}.
  *
- * Nested arrays are copied into a float64 matrix; a `Matrix` keeps its dtype and is returned without copying, so
- * float32 data stays float32 (engines choose their precision from it). Throws a {@link ValidationError} when `X` is
+ * Rows are copied into one matrix: a float32 matrix when every row is a `Float32Array` (the rows' precision is
+ * kept), else float64 (number arrays, `Float64Array` rows, or a mix). A `Matrix` keeps its dtype and is returned
+ * without copying, so float32 data stays float32 (engines choose their precision from it). Throws a {@link ValidationError} when `X` is
  * not a 2-D array or Matrix, has ragged rows or non-numeric entries, has no samples or no features, or contains NaN
  * or an infinity.
  *
@@ -31,7 +35,7 @@ export function checkMatrix(X: MatrixInput, where: InputWhere): Matrix {
   } else if (Array.isArray(X)) {
     checkNested(X, prefix, arg);
     valuesChecked = true;
-    matrix = fromNested(X, `${prefix}: ${arg}`);
+    matrix = fromNested(X, `${prefix}: ${arg}`, X.length > 0 && X.every((row) => row instanceof Float32Array) ? "float32" : "float64");
   } else {
     const foreign = asForeignMatrix(X);
     if (foreign === undefined) {
@@ -84,13 +88,18 @@ export function checkMinSamples(X: Matrix, min: number, where: InputWhere, why?:
   );
 }
 
+/** A row as given: a number array, or a float typed array (whose entries are numbers by construction). */
+function isRow(row: unknown): row is readonly number[] | Float32Array | Float64Array {
+  return Array.isArray(row) || row instanceof Float32Array || row instanceof Float64Array;
+}
+
 // Structure and values of nested input are checked in one pass before copying, because after the copy into a
 // Float64Array a string "3" or a hole would be indistinguishable from a number or NaN.
 function checkNested(X: readonly unknown[], prefix: string, arg: string): void {
   const rows = X.length;
   if (rows === 0) return; // reported as empty by the caller
   const first = X[0];
-  if (!Array.isArray(first)) {
+  if (!isRow(first)) {
     if (typeof first === "number") {
       throw new ValidationError(
         `${prefix}: ${arg} must be 2-D (one array per sample), got a 1-D array of numbers. ` +
@@ -102,7 +111,7 @@ function checkNested(X: readonly unknown[], prefix: string, arg: string): void {
   const cols = first.length;
   for (let i = 0; i < rows; i++) {
     const row: unknown = X[i];
-    if (!Array.isArray(row)) {
+    if (!isRow(row)) {
       throw new ValidationError(`${prefix}: ${arg} row ${i} must be an array of numbers, got ${typeName(row)}.`);
     }
     if (row.length !== cols) {
@@ -111,7 +120,7 @@ function checkNested(X: readonly unknown[], prefix: string, arg: string): void {
       );
     }
     for (let j = 0; j < cols; j++) {
-      const v: unknown = row[j];
+      const v: unknown = (row as ArrayLike<unknown>)[j];
       if (typeof v !== "number") {
         throw new ValidationError(
           `${prefix}: ${arg} contains a non-numeric value (${typeName(v)}) at row ${i}, column ${j}.`,

@@ -165,6 +165,43 @@ describe("checkMatrix", () => {
   });
 });
 
+describe("checkMatrix with typed-array rows", () => {
+  it("keeps float32 when every row is a Float32Array, copying the rows", () => {
+    const rows = [new Float32Array([0.1, 2]), new Float32Array([3, 4.5])];
+    const m = checkMatrix(rows, fit);
+    expect(m.dtype).toBe("float32");
+    expect(m.rows).toBe(2);
+    expect(m.cols).toBe(2);
+    expect(Array.from(m.data)).toEqual([Math.fround(0.1), 2, 3, 4.5]);
+    rows[0][0] = 99;
+    expect(m.get(0, 0)).toBe(Math.fround(0.1));
+  });
+
+  it("gives float64 for Float64Array rows and for mixed rows", () => {
+    const m64 = checkMatrix([new Float64Array([0.1, 2]), new Float64Array([3, 4])], fit);
+    expect(m64.dtype).toBe("float64");
+    expect(Array.from(m64.data)).toEqual([0.1, 2, 3, 4]);
+    const mixed = checkMatrix([new Float32Array([0.5, 1]), [0.1, 2], new Float64Array([0.2, 3])], fit);
+    expect(mixed.dtype).toBe("float64");
+    expect(Array.from(mixed.data)).toEqual([0.5, 1, 0.1, 2, 0.2, 3]);
+  });
+
+  it("rejects ragged typed rows and non-finite values with the row and column", () => {
+    expect(messageOf(() => checkMatrix([new Float32Array(3), new Float32Array(2)], fit))).toBe(
+      "KMeans.fit: X has ragged rows: row 1 has 2 values but row 0 has 3.",
+    );
+    expect(messageOf(() => checkMatrix([new Float32Array([1, 2]), new Float32Array([3, NaN])], fit))).toBe(
+      "KMeans.fit: X contains NaN at row 1, column 1.",
+    );
+    expect(messageOf(() => checkMatrix([[1, 2], new Float64Array([-Infinity, 0])], fit))).toBe(
+      "KMeans.fit: X contains -Infinity at row 1, column 0.",
+    );
+    expect(messageOf(() => checkMatrix([new Int32Array([1, 2])] as unknown as MatrixInput, fit))).toBe(
+      "KMeans.fit: X row 0 must be an array of numbers, got Int32Array.",
+    );
+  });
+});
+
 describe("checkFeatureCount", () => {
   const predict = { estimator: "KMeans.predict", argument: "X" };
 
