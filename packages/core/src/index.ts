@@ -5,6 +5,7 @@
  */
 export { Matrix, type DType, type FloatArray } from "./data/matrix.js";
 export { IndexMatrix } from "./data/index-matrix.js";
+export { CsrMatrix } from "./data/csr-matrix.js";
 export { isResident, type DataMatrix, type ResidentMatrix } from "./data/resident.js";
 export {
   PlugmlError,
@@ -56,6 +57,10 @@ export {
   type KNeighborsParams,
   type KNeighborsOptions,
   type KNeighborsResult,
+  type RadiusNeighborsOptions,
+  type RadiusNeighborsQueryResult,
+  type KNeighborsGraphOptions,
+  type RadiusNeighborsGraphOptions,
 } from "./estimators/neighbors-base.js";
 export { StandardScaler, type StandardScalerParams } from "./estimators/standard-scaler.js";
 export { Pipeline, type NamedStep, type PipelineStep, type FinalStep, type PredictionOf, type TransformOf, type StepsByName } from "./pipeline/pipeline.js";

@@ -59,13 +59,16 @@ describe("the saved format", () => {
       format: "plugml-model",
       version: 1,
       kind: "NearestNeighbors",
-      params: { nNeighbors: 3, metric: "manhattan", p: 2 },
+      params: { nNeighbors: 3, metric: "manhattan", p: 2, radius: 1 },
       engineSetting: { engines: ["alt", "cpu"], transfers: "error" },
     });
     const loaded = NearestNeighbors.fromJSON(json);
     expect(loaded.getParams()).toEqual(nn.getParams());
     expect(() => loaded.nFeaturesIn_).toThrow(NotFittedError);
     expect(loaded.toJSON()).toEqual(json);
+    // Saved before the radius parameter existed: it loads with the default.
+    const { radius: _, ...older } = json.params;
+    expect(NearestNeighbors.fromJSON({ ...json, params: older }).getParams().radius).toBe(1);
   });
 
   it("saveModel gives what toJSON gives for a model on the host", async () => {

@@ -2,6 +2,7 @@
  * Hooks of the three neighbour estimators on the CPU engine: fit keeps the training set on the host; every
  * prediction is a k-nearest search (fast path for euclidean, manhattan, chebyshev and cosine when the engine has a
  * kernel runtime, pure TypeScript otherwise and for minkowski with another p) followed by a vote or an average.
+ * Radius queries run the exact pure-TypeScript search, for every metric.
  */
 import {
   Matrix,
@@ -12,12 +13,15 @@ import {
   type NeighborsModel,
   type NeighborsParamsResolved,
   type DataMatrix,
+  type RadiusNeighborsContext,
+  type RadiusNeighborsResult,
 } from "@plugml/core";
 import { drive } from "./cancel.js";
 import { fastKNearest, fastMetric } from "./fast/knn.js";
 import { runtimeFor, type FastPath, type KernelRuntime } from "./fast/runtime.js";
 import { resolveMetric } from "./kernels/metrics.js";
 import { kNearestSteps } from "./kernels/neighbors.js";
+import { radiusNeighborsSteps } from "./kernels/radius.js";
 import { argmaxRows, classVotes, regressionMean } from "./kernels/vote.js";
 
 type NeighborsContext = ModelContext<NeighborsParamsResolved, NeighborsModel> & { X?: DataMatrix; nNeighbors?: number };
@@ -55,6 +59,14 @@ export function neighborsHooks(fast: FastPath): {
     async kneighbors(ctx: NeighborsContext) {
       const { k, rows, distances, indices } = await search(ctx);
       return { distances: Matrix.from(distances, rows, k), indices };
+    },
+    async radiusNeighbors(ctx: RadiusNeighborsContext): Promise<RadiusNeighborsResult> {
+      const train = await ctx.toHost(ctx.model.fitX);
+      const queries = ctx.X === undefined ? train : await ctx.toHost(ctx.X);
+      const spec = resolveMetric(ctx.params.metric, ctx.params.p);
+      ctx.record.threads(1, "pure-TypeScript radius search on the calling thread");
+      const options = { skipSelf: ctx.X === undefined, sortResults: ctx.sortResults };
+      return drive(radiusNeighborsSteps(queries, train, ctx.radius, spec, options), ctx.signal);
     },
   };
   const probabilities = async (ctx: NeighborsContext): Promise<Float64Array> => {

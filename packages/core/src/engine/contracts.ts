@@ -18,6 +18,8 @@ interface ContractContext {
   readonly model?: unknown;
   readonly output?: "host" | "engine";
   readonly nInit?: number;
+  readonly radius?: number;
+  readonly sortResults?: boolean;
 }
 
 /** Returns what is wrong with `value`, or undefined when it meets the hook's contract. */
@@ -104,6 +106,11 @@ const modelHooks: Partial<Record<HookName, Partial<Record<EstimatorName, Contrac
     KNeighborsClassifier: kneighborsContract,
     KNeighborsRegressor: kneighborsContract,
   },
+  radiusNeighbors: {
+    NearestNeighbors: radiusNeighborsContract,
+    KNeighborsClassifier: radiusNeighborsContract,
+    KNeighborsRegressor: radiusNeighborsContract,
+  },
 };
 
 function kneighborsContract(v: unknown, ctx: ContractContext): string | undefined {
@@ -120,6 +127,48 @@ function kneighborsContract(v: unknown, ctx: ContractContext): string | undefine
     if (idx[i] < 0 || idx[i] >= nTrain) return `indices[${i}] is ${idx[i]}, outside the ${nTrain} training samples`;
   }
   return noNaN((r.distances as Matrix).data, "distances");
+}
+
+/**
+ * `radiusNeighbors`: one distances array (float32 or float64) and one Int32Array of the same length per query;
+ * indices in range and never the query itself when the training set is queried; no NaN; every distance <= the
+ * radius (as rounded to the distances' dtype, since a float32 distance is the float64 one rounded); distances
+ * non-decreasing when sorted (equal float32 distances may come from different float64 ones, so their indices are
+ * not checked), else strictly ascending indices. O(size of the output).
+ */
+function radiusNeighborsContract(v: unknown, ctx: ContractContext): string | undefined {
+  const rows = queryRows(ctx);
+  const nTrain = (ctx.model as NeighborsModelLike).fitX.rows;
+  const r = v as { distances?: unknown; indices?: unknown } | null;
+  if (typeof r !== "object" || r === null || !Array.isArray(r.distances) || !Array.isArray(r.indices)) {
+    return `radiusNeighbors must return { distances, indices } (arrays, one entry per query), got ${describe(v)}`;
+  }
+  if (r.distances.length !== rows || r.indices.length !== rows) {
+    return `radiusNeighbors must return ${rows} distance and index arrays (one per query), got ${r.distances.length} and ${r.indices.length}`;
+  }
+  for (let q = 0; q < rows; q++) {
+    const dist = r.distances[q] as unknown;
+    const idx = r.indices[q] as unknown;
+    if (!(idx instanceof Int32Array)) return `indices[${q}] must be an Int32Array, got ${describe(idx)}`;
+    if (!(dist instanceof Float32Array || dist instanceof Float64Array) || dist.length !== idx.length) {
+      return `distances[${q}] must be a Float32Array or Float64Array of ${idx.length} values, got ${describe(dist)}`;
+    }
+    const radius = dist instanceof Float32Array ? Math.fround(ctx.radius!) : ctx.radius!;
+    for (let s = 0; s < idx.length; s++) {
+      const i = idx[s];
+      const d = dist[s];
+      if (i < 0 || i >= nTrain) return `indices[${q}][${s}] is ${i}, outside the ${nTrain} training samples`;
+      if (ctx.X === undefined && i === q) return `indices[${q}] contains the query itself, which is left out of its own neighbours`;
+      if (Number.isNaN(d)) return `distances[${q}] contains NaN at index ${s} for finite input`;
+      if (!(d <= radius)) return `distances[${q}][${s}] is ${d}, beyond the radius ${ctx.radius}`;
+      if (s === 0) continue;
+      const before = ctx.sortResults ? dist[s - 1] <= d : idx[s - 1] < i;
+      if (!before) {
+        return `neighbours of query ${q} are out of order at ${s}: ${ctx.sortResults ? "sorted results go nearest first" : "unsorted results go by strictly ascending index"}`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -21,10 +21,10 @@ export const HOOK_SPECS = {
   KMeans: { required: ["fit", "predict", "transform", "score"], optional: ["accepts", "shouldRun", "init", "prepareFit", "postFit"] },
   KNeighborsClassifier: {
     required: ["fit", "predict", "predictProba", "kneighbors"],
-    optional: ["accepts", "shouldRun", "prepareFit", "postFit"],
+    optional: ["accepts", "shouldRun", "prepareFit", "postFit", "radiusNeighbors"],
   },
-  KNeighborsRegressor: { required: ["fit", "predict", "kneighbors"], optional: ["accepts", "shouldRun", "prepareFit", "postFit"] },
-  NearestNeighbors: { required: ["fit", "kneighbors"], optional: ["accepts", "shouldRun", "prepareFit", "postFit"] },
+  KNeighborsRegressor: { required: ["fit", "predict", "kneighbors"], optional: ["accepts", "shouldRun", "prepareFit", "postFit", "radiusNeighbors"] },
+  NearestNeighbors: { required: ["fit", "kneighbors"], optional: ["accepts", "shouldRun", "prepareFit", "postFit", "radiusNeighbors"] },
   StandardScaler: {
     required: ["fit", "transform", "inverseTransform"],
     optional: ["accepts", "shouldRun", "prepareFit", "postFit"],
@@ -34,7 +34,7 @@ export const HOOK_SPECS = {
 /** Names of the estimators engines can implement. */
 export type EstimatorName = keyof typeof HOOK_SPECS;
 /** A hook an engine implements (not counting the gates `accepts` and `shouldRun`). */
-export type HookName = "init" | "prepareFit" | "fit" | "postFit" | "predict" | "predictProba" | "transform" | "inverseTransform" | "kneighbors" | "score";
+export type HookName = "init" | "prepareFit" | "fit" | "postFit" | "predict" | "predictProba" | "transform" | "inverseTransform" | "kneighbors" | "score" | "radiusNeighbors";
 
 /** Records what a hook call moved and converted; every number ends up in that call's trace entry. */
 export interface TraceRecorder {
@@ -120,6 +120,9 @@ export type AcceptsContext<P, Model> = HookContext<P> &
   Partial<Omit<FitContext<P, unknown>, keyof HookContext<P>>> &
   Partial<Omit<ModelContext<P, Model>, keyof HookContext<P>>> & {
     readonly nNeighbors?: number;
+    /** `radiusNeighbors` only: the radius and whether results are sorted. */
+    readonly radius?: number;
+    readonly sortResults?: boolean;
     /** KMeans `init` only: the initialisation asked for and the number of runs. */
     readonly method?: "k-means++" | "random";
     readonly nInit?: number;
@@ -237,6 +240,28 @@ export interface KNeighborsContext extends ModelContext<NeighborsParamsResolved,
   readonly X?: DataMatrix;
   readonly nNeighbors: number;
 }
+/**
+ * Neighbours within the radius of each query, one array per query (their lengths differ): `distances[i]` in X's
+ * dtype (`Float32Array` for float32 data, else `Float64Array`) and `indices[i]` of the training samples, aligned.
+ */
+export interface RadiusNeighborsResult {
+  distances: (Float32Array | Float64Array)[];
+  indices: Int32Array[];
+}
+/**
+ * Context of the optional `radiusNeighbors` hook. A training sample is a neighbour of a query when its distance
+ * (the one `kneighbors` reports, computed exactly as the engine's reference does) is <= `radius`, inclusive as
+ * scikit-learn's; the set must be exactly that one, whatever precision the engine computes in, so an engine that
+ * computes approximately re-checks the candidates near the radius exactly (or declines).
+ */
+export interface RadiusNeighborsContext extends ModelContext<NeighborsParamsResolved, NeighborsModel> {
+  /** Queries; undefined means the training set itself, each sample excluded from its own neighbours. */
+  readonly X?: DataMatrix;
+  /** Finite and >= 0 (checked by core). */
+  readonly radius: number;
+  /** `true`: each query's neighbours nearest first, equal distances by ascending index; `false`: by ascending index. */
+  readonly sortResults: boolean;
+}
 type NeighborsLifecycle = {
   accepts?(ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>): true | string | Promise<true | string>;
   shouldRun?(ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>): true | string | Promise<true | string>;
@@ -244,6 +269,8 @@ type NeighborsLifecycle = {
   fit(ctx: FitContext<NeighborsParamsResolved, NeighborsFitExtra>): unknown;
   postFit?(ctx: FitContext<NeighborsParamsResolved, NeighborsFitExtra>): NeighborsModel | Promise<NeighborsModel>;
   kneighbors(ctx: KNeighborsContext): NeighborsResult | undefined | Promise<NeighborsResult | undefined>;
+  /** Every training sample within `ctx.radius` of each query (see {@link RadiusNeighborsContext}). */
+  radiusNeighbors?(ctx: RadiusNeighborsContext): RadiusNeighborsResult | undefined | Promise<RadiusNeighborsResult | undefined>;
 };
 /** The NearestNeighbors hooks an engine implements. */
 export interface NearestNeighborsHooks extends NeighborsLifecycle {}

@@ -473,7 +473,7 @@ export abstract class BaseEstimator<P extends object, M> {
 }
 
 /** Methods whose engine `explainEngine` can tell besides "fit" (each is the hook of the same name). */
-const MODEL_HOOKS = ["predict", "predictProba", "transform", "inverseTransform", "kneighbors", "score"] as const satisfies readonly HookName[];
+const MODEL_HOOKS = ["predict", "predictProba", "transform", "inverseTransform", "kneighbors", "radiusNeighbors", "score"] as const satisfies readonly HookName[];
 
 /** Throws the `AbortError` every computing method rejects with once its signal is aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -5,8 +5,8 @@ import { BaseEstimator, type FitOptions, type XInput } from "./base.js";
 import { NEIGHBORS_DEFAULTS, NEIGHBORS_SCHEMA, NeighborsBase, type NeighborsParams } from "./neighbors-base.js";
 
 // The shared defaults without `weights`, which only the predictors have.
-const { nNeighbors, metric, p } = NEIGHBORS_DEFAULTS;
-const DEFAULTS: NeighborsParams = { nNeighbors, metric, p };
+const { nNeighbors, metric, p, radius } = NEIGHBORS_DEFAULTS;
+const DEFAULTS: NeighborsParams = { nNeighbors, metric, p, radius };
 
 /**
  * Unsupervised nearest-neighbour search (brute force), matching scikit-learn's

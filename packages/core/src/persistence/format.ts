@@ -145,15 +145,21 @@ export function writeParams(params: object, where: string): Record<string, unkno
 }
 
 /**
+ * Parameters added after format version 1 was published: models saved before them lack the key and load with the
+ * default (the neighbour estimators' `radius`).
+ */
+const ADDED_PARAMS: ReadonlySet<string> = new Set(["radius"]);
+
+/**
  * Saved parameters, read into a fresh object for `validateParams`: every key of `defaults` must be present except
- * those whose default is `undefined`; values are numbers (special strings decoded), strings, booleans, or nested
+ * those whose default is `undefined` and those added since (see `ADDED_PARAMS`); values are numbers (special strings decoded), strings, booleans, or nested
  * arrays of finite numbers (explicit KMeans centers). What the values mean is `validateParams`' to check.
  */
 export function readParams(r: JsonReader, defaults: object): Record<string, unknown> {
   const entries = Object.entries(defaults);
   const f = r.object({
-    required: entries.filter(([, v]) => v !== undefined).map(([k]) => k),
-    optional: entries.filter(([, v]) => v === undefined).map(([k]) => k),
+    required: entries.filter(([k, v]) => v !== undefined && !ADDED_PARAMS.has(k)).map(([k]) => k),
+    optional: entries.filter(([k, v]) => v === undefined || ADDED_PARAMS.has(k)).map(([k]) => k),
   });
   const params: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(f)) {

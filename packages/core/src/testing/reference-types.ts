@@ -70,6 +70,33 @@ export interface NeighborsCase {
   perCall?: { nNeighbors: number; distances: number[][]; indices: number[][] };
 }
 
+/**
+ * A radius-neighbours reference case (`kind: "radius"`): `radius_neighbors(Xquery, sort_results=True)` and the
+ * graphs. Radii keep every distance at least 1e-5 (1e-6 for cosine) away from the radius except exact ties, so the
+ * neighbour sets are the same in float32.
+ */
+export interface RadiusNeighborsCase {
+  name: string;
+  estimator: "NearestNeighbors";
+  kind: "radius";
+  params: { radius: number; metric: "minkowski" | "euclidean" | "manhattan" | "chebyshev" | "cosine"; p: number };
+  Xtrain: number[][];
+  Xquery: number[][];
+  expected: {
+    /** Per query, nearest first (ties by index). */
+    distances: number[][];
+    indices: number[][];
+    /** Entries of `radius_neighbors_graph(Xquery)`. */
+    graphNnz: number;
+    /** `radius_neighbors()` without X, each query's indices ascending. */
+    selfIndices?: number[][];
+    /** `kneighbors_graph(None, nNeighbors, mode="distance")` as a dense matrix. */
+    kneighborsGraph?: { nNeighbors: number; dense: number[][] };
+    /** `kneighbors(Xquery, nNeighbors)` with the case's metric. */
+    kneighbors?: { nNeighbors: number; distances: number[][]; indices: number[][] };
+  };
+}
+
 /** A KNeighborsRegressor reference case. */
 export interface RegressorCase {
   name: string;
@@ -82,7 +109,7 @@ export interface RegressorCase {
 }
 
 /** Any reference case; `estimator` tells which. */
-export type ReferenceCase = KMeansCase | KMeansNInitCase | ScalerCase | ClassifierCase | NeighborsCase | RegressorCase;
+export type ReferenceCase = KMeansCase | KMeansNInitCase | ScalerCase | ClassifierCase | NeighborsCase | RadiusNeighborsCase | RegressorCase;
 
 /** The shipped reference results: how they were generated, and the cases. */
 export interface ReferenceData {

@@ -14,7 +14,7 @@ import { NearestNeighbors } from "../estimators/nearest-neighbors.js";
 import { StandardScaler } from "../estimators/standard-scaler.js";
 import { assertAllClose, assertClose, assertEqual } from "./assert.js";
 import type { KMeansHooks } from "../engine/specs.js";
-import type { ClassifierCase, KMeansCase, KMeansNInitCase, NeighborsCase, ReferenceCase, RegressorCase, ScalerCase } from "./reference-types.js";
+import type { ClassifierCase, KMeansCase, KMeansNInitCase, NeighborsCase, RadiusNeighborsCase, ReferenceCase, RegressorCase, ScalerCase } from "./reference-types.js";
 import { sklearnReference } from "./sklearn-reference.js";
 
 /** The parts of a test framework the kit needs (jest's and vitest's globals fit). */
@@ -71,7 +71,10 @@ export function runConformanceSuite(options: ConformanceOptions): void {
 
   options.describe(`conformance of engine "${name}" (${dtype}, rtol ${rtol})`, () => {
     options.describe("scikit-learn reference results", () => {
+      // radiusNeighbors is an optional hook: its cases run for engines that implement it.
+      const radius = !engineObject || engineObject.estimators.NearestNeighbors?.radiusNeighbors !== undefined;
       for (const c of sklearnReference.cases) {
+        if ("kind" in c && c.kind === "radius" && !radius) continue;
         itFor([c.estimator], `${c.estimator}: ${c.name}`, () => referenceTest(c));
       }
     });
@@ -169,7 +172,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
       case "KNeighborsClassifier":
         return classifierCase(c);
       case "NearestNeighbors":
-        return neighborsCase(c);
+        return "kind" in c ? radiusCase(c) : neighborsCase(c);
       case "KNeighborsRegressor":
         return regressorCase(c);
     }
@@ -296,6 +299,41 @@ export function runConformanceSuite(options: ConformanceOptions): void {
       const per = await nn.kneighbors(m(c.Xquery), { nNeighbors: k });
       assertEqual(per.indices.toArray(), c.perCall.indices, `indices with a per-call nNeighbors=${k}`);
       assertAllClose(per.distances.toArray(), c.perCall.distances, rtol, `distances with a per-call nNeighbors=${k}`);
+    }
+  }
+
+  /**
+   * Radius queries and the graphs: the neighbour sets exactly (the case's radii are clear of every distance but the
+   * exact ties, in either dtype), the distances to tolerance, by index and sorted, with and without X. scikit-learn
+   * orders equal distances as its unstable sort leaves them, so the reference is compared by index.
+   */
+  async function radiusCase(c: RadiusNeighborsCase): Promise<void> {
+    const nn = await on(new NearestNeighbors(c.params)).fit(m(c.Xtrain));
+    const Q = m(c.Xquery);
+    const byIndex = await nn.radiusNeighbors(Q);
+    ranOn(nn, "NearestNeighbors.radiusNeighbors");
+    c.expected.indices.forEach((row, q) => {
+      const order = row.map((_, s) => s).sort((a, b) => row[a] - row[b]);
+      assertEqual(Array.from(byIndex.indices[q]), order.map((s) => row[s]), `indices of query ${q}`);
+      assertAllClose(Array.from(byIndex.distances[q]), order.map((s) => c.expected.distances[q][s]), rtol, `distances of query ${q}`);
+      assertEqual(byIndex.distances[q] instanceof Float32Array, dtype === "float32", `distances of query ${q} in X's dtype`);
+    });
+    const sorted = await nn.radiusNeighbors(Q, { sortResults: true });
+    sorted.indices.forEach((row, q) => {
+      const d = sorted.distances[q];
+      assertEqual(d.every((v, s) => s === 0 || d[s - 1] <= v), true, `sortResults: distances of query ${q} non-decreasing`);
+      assertEqual(Array.from(row).sort((a, b) => a - b), Array.from(byIndex.indices[q]), `sortResults: neighbours of query ${q}`);
+    });
+    const graph = await nn.radiusNeighborsGraph(Q, { mode: "distance" });
+    assertEqual(graph.nnz, c.expected.graphNnz, "radiusNeighborsGraph entries");
+    if (c.expected.selfIndices) {
+      const self = await nn.radiusNeighbors(undefined, { returnDistance: false });
+      assertEqual(self.indices.map((row) => Array.from(row)), c.expected.selfIndices, "indices without X (each sample left out)");
+    }
+    if (c.expected.kneighborsGraph) {
+      const { nNeighbors, dense } = c.expected.kneighborsGraph;
+      const g = await nn.kneighborsGraph(undefined, { nNeighbors, mode: "distance" });
+      assertAllClose(g.toDense().toArray(), dense, rtol, `kneighborsGraph(nNeighbors=${nNeighbors}, "distance")`);
     }
   }
 

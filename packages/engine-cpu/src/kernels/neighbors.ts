@@ -127,7 +127,7 @@ export function kNearest(queries: Matrix, train: Matrix, k: number, spec: Metric
  * The power-of-two exponent (see `rangeScale`) by which `queries` and `train` are scaled so that the reduced
  * distances of `spec` stay in float64's range, or undefined when no single one fits. Cosine is scale-free: 0.
  */
-function distanceScale(spec: MetricSpec, queries: Matrix, train: Matrix): number | undefined {
+export function distanceScale(spec: MetricSpec, queries: Matrix, train: Matrix): number | undefined {
   if (spec.metric === "cosine") return 0;
   const range = train === queries ? magnitudes(queries.data) : magnitudes(queries.data, train.data);
   return rangeScale(range, spec.p, queries.cols);
