@@ -2,6 +2,7 @@
 // index or by distance, the training set queried against itself, every metric agreeing with kneighbors' distances,
 // float32 rows kept float32, graphs in both modes, and the checks of the arguments.
 import { CsrMatrix, KNeighborsClassifier, KNeighborsRegressor, Matrix, NearestNeighbors, ValidationError } from "@plugml/core";
+import { readFileSync } from "node:fs";
 import { kNearest, resolveMetric } from "../src/kernels/index.js";
 import { radiusNeighbors } from "../src/kernels/radius.js";
 
@@ -126,5 +127,28 @@ describe("the exact radius kernel", () => {
         }
       }
     }
+  });
+});
+
+describe("docs/neighbors.md", () => {
+  it("the embedding search sample shows scikit-learn's results on its data", () => {
+    const fixture = JSON.parse(readFileSync(new URL("../../../scripts/fixtures/sklearn-radius-cases.json", import.meta.url), "utf8"));
+    const c = fixture.cases.find((x: { name: string }) => x.name === "radius-embeddings-cosine");
+    const doc = readFileSync(new URL("../../../docs/neighbors.md", import.meta.url), "utf8");
+    const section = doc.slice(doc.indexOf("## Embedding search"));
+    const rows = [...section.matchAll(/Float32Array\.of\(([^)]*)\)/g)].map((m) => m[1].split(",").map(Number));
+    expect(rows.slice(0, -1)).toEqual(c.Xtrain);
+    expect(rows.slice(-1)).toEqual(c.Xquery);
+    expect(section).toContain(`radius: ${c.params.radius}, sortResults`);
+    const show = (values: number[]) => values.map((v) => v.toFixed(4)).join(" ");
+    const { kneighbors, indices, distances, kneighborsGraph } = c.expected;
+    const expected = [
+      `kneighbors: ${kneighbors.indices[0].join(" ")} | ${show(kneighbors.distances[0])}`,
+      `radiusNeighbors: ${indices[0].join(" ")} | ${show(distances[0])} | Float32Array`,
+      `kneighborsGraph: 6 x 6 with ${kneighborsGraph.nNeighbors * 6} entries`,
+      ...kneighborsGraph.dense.map(show),
+    ].join("\n");
+    const shown = section.slice(section.indexOf("```text\n") + 8);
+    expect(shown.slice(0, shown.indexOf("```")).trim()).toBe(expected);
   });
 });
