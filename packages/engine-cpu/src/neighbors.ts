@@ -2,7 +2,8 @@
  * Hooks of the three neighbour estimators on the CPU engine: fit keeps the training set on the host; every
  * prediction is a k-nearest search (fast path for euclidean, manhattan, chebyshev and cosine when the engine has a
  * kernel runtime, pure TypeScript otherwise and for minkowski with another p) followed by a vote or an average.
- * Radius queries run the exact pure-TypeScript search, for every metric.
+ * Radius queries take the fast path's threshold filter for the same metrics, the exact pure-TypeScript search
+ * otherwise; both give the same neighbours and distances.
  */
 import {
   Matrix,
@@ -18,6 +19,7 @@ import {
 } from "@plugml/core";
 import { drive } from "./cancel.js";
 import { fastKNearest, fastMetric } from "./fast/knn.js";
+import { fastRadiusNeighbors } from "./fast/radius.js";
 import { runtimeFor, type FastPath, type KernelRuntime } from "./fast/runtime.js";
 import { resolveMetric } from "./kernels/metrics.js";
 import { kNearestSteps } from "./kernels/neighbors.js";
@@ -64,8 +66,13 @@ export function neighborsHooks(fast: FastPath): {
       const train = await ctx.toHost(ctx.model.fitX);
       const queries = ctx.X === undefined ? train : await ctx.toHost(ctx.X);
       const spec = resolveMetric(ctx.params.metric, ctx.params.p);
-      ctx.record.threads(1, "pure-TypeScript radius search on the calling thread");
       const options = { skipSelf: ctx.X === undefined, sortResults: ctx.sortResults };
+      if (fastMetric(spec)) {
+        const runtime = runtimeFor(fast, queries.rows * train.rows * train.cols, ctx.record);
+        if (runtime) return fastRadiusNeighbors(runtime, queries, train, ctx.radius, spec, { ...options, workingMemory: fast.workingMemory, signal: ctx.signal });
+      } else {
+        ctx.record.threads(1, `pure-TypeScript kernels on the calling thread: no SIMD kernel for minkowski with p = ${spec.p}`);
+      }
       return drive(radiusNeighborsSteps(queries, train, ctx.radius, spec, options), ctx.signal);
     },
   };

@@ -4,7 +4,14 @@
 import { CsrMatrix, KNeighborsClassifier, KNeighborsRegressor, Matrix, NearestNeighbors, ValidationError } from "@plugml/core";
 import { readFileSync } from "node:fs";
 import { kNearest, resolveMetric } from "../src/kernels/index.js";
-import { radiusNeighbors } from "../src/kernels/radius.js";
+import { radiusNeighbors, type RadiusResult } from "../src/kernels/radius.js";
+import { fastRadiusNeighbors } from "../src/fast/radius.js";
+import { KernelRuntime } from "../src/fast/runtime.js";
+import type { MetricSpec } from "../src/kernels/metrics.js";
+import type { KernelMetric } from "../src/wasm/kernels.js";
+
+const runtimes = { workers: KernelRuntime.create({ threads: 2, idleMs: 100 })!, inline: KernelRuntime.create({ threads: 0, idleMs: 100 })! };
+afterAll(() => Object.values(runtimes).forEach((runtime) => runtime.dispose()));
 
 const line = [[0], [1], [3], [7], [3]];
 
@@ -150,5 +157,77 @@ describe("docs/neighbors.md", () => {
     ].join("\n");
     const shown = section.slice(section.indexOf("```text\n") + 8);
     expect(shown.slice(0, shown.indexOf("```")).trim()).toBe(expected);
+  });
+});
+
+function random(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
+}
+
+/** Small integer values (exact ties at many radii), some noise, duplicated rows and zero rows, times `scale`. */
+function data(rows: number, cols: number, dtype: "float32" | "float64", seed: number, scale = 1): Matrix {
+  const rand = random(seed);
+  const values = Float64Array.from({ length: rows * cols }, () => scale * (Math.floor(rand() * 3) - 1 + (rand() < 0.7 ? 0 : rand())));
+  for (let r = 3; r < rows; r += 7) values.copyWithin(r * cols, (r - 3) * cols, (r - 2) * cols);
+  for (let r = 5; r < rows; r += 11) values.fill(0, r * cols, (r + 1) * cols);
+  return Matrix.from(values, rows, cols).astype(dtype);
+}
+
+const plain = (r: RadiusResult) => ({ indices: r.indices.map((x) => Array.from(x)), distances: r.distances.map((x) => Array.from(x)), types: r.distances.map((x) => x.constructor.name) });
+
+describe("the radius fast path (float32 filter, exact re-check)", () => {
+  const metrics: KernelMetric[] = ["euclidean", "manhattan", "chebyshev", "cosine"];
+  const spec = (metric: KernelMetric) => resolveMetric(metric, 2) as MetricSpec & { metric: KernelMetric };
+
+  it("returns exactly the reference's neighbours and distances: radii at exact ties, both dtypes, mixed, self, overflowing rooms, tiny batches", async () => {
+    const actuals: Promise<void>[] = [];
+    for (const metric of metrics) {
+      for (const dtype of ["float64", "float32"] as const) {
+        const train = data(300, 7, dtype, 11);
+        const queries = data(37, 7, dtype, 5);
+        const mixed = data(37, 7, dtype === "float32" ? "float64" : "float32", 5);
+        // Exact ties: the distances between integer rows are often exactly 1, 2, sqrt(2)...; 6 reaches past 256 rows.
+        const radii = metric === "cosine" ? [0, 0.2, 0.5, 1, 1.5] : [0, 1, Math.SQRT2, 2, 6];
+        radii.forEach((radius, r) => {
+          // Sorted and by index alternate over the radii, small and large working memory over the runtimes.
+          const sortResults = r % 2 === 1;
+          for (const [q, t, skipSelf] of [[queries, train, false], [mixed, train, false], [train, train, true]] as const) {
+            const expected = plain(radiusNeighbors(q, t, radius, spec(metric), { skipSelf, sortResults }));
+            for (const [runtime, workingMemory] of [[runtimes.workers, 4096], [runtimes.inline, 1 << 24]] as const) {
+              actuals.push(fastRadiusNeighbors(runtime, q, t, radius, spec(metric), { skipSelf, sortResults, workingMemory }).then((a) => expect(plain(a)).toEqual(expected)));
+            }
+          }
+        });
+      }
+    }
+    await Promise.all(actuals);
+  });
+
+  it("covers data near float64's limits (scaled exact units) and takes the reference where no scaling fits", async () => {
+    for (const metric of ["euclidean", "manhattan", "chebyshev"] as const) {
+      for (const scale of [1e-300, 1e300]) {
+        const train = data(60, 5, "float64", 3, scale);
+        const queries = data(9, 5, "float64", 4, scale);
+        for (const radius of [scale, 2 * scale, Math.SQRT2 * scale]) {
+          const expected = plain(radiusNeighbors(queries, train, radius, spec(metric), { sortResults: true }));
+          expect(plain(await fastRadiusNeighbors(runtimes.inline, queries, train, radius, spec(metric), { skipSelf: false, sortResults: true, workingMemory: 4096 }))).toEqual(
+            expected,
+          );
+        }
+      }
+      const wide = Matrix.from([[1e-300, 0], [3e300, 1], [0, -1e300], [1, 1]]);
+      const expected = plain(radiusNeighbors(wide, wide, 2e300, spec(metric), { skipSelf: true }));
+      expect(plain(await fastRadiusNeighbors(runtimes.inline, wide, wide, 2e300, spec(metric), { skipSelf: true, sortResults: false, workingMemory: 4096 }))).toEqual(expected);
+    }
+  });
+
+  it("is what the estimators run for large enough searches, and the trace says so", async () => {
+    const train = data(400, 16, "float32", 9);
+    const nn = await new NearestNeighbors({ radius: 3 }).setComputationalEngine("cpu", { fallback: false }).fit(train);
+    const found = await nn.radiusNeighbors(data(50, 16, "float32", 2));
+    const entry = nn.engineTrace_.find((e) => e.hook === "radiusNeighbors");
+    expect(entry?.threads?.reason).toMatch(/WebAssembly SIMD/);
+    expect(plain(found)).toEqual(plain(radiusNeighbors(data(50, 16, "float32", 2), train, 3, spec("euclidean"))));
   });
 });

@@ -36,7 +36,7 @@ export function fastMetric(spec: MetricSpec): spec is MetricSpec & { metric: Ker
 }
 
 /** The rows the exact re-check reads, in exact units, and how the filter's units relate to them. */
-interface ExactRows {
+export interface ExactRows {
   /** Queries and training rows (the same matrix when searching a set against itself). */
   Q: Matrix;
   T: Matrix;
@@ -51,7 +51,7 @@ interface ExactRows {
  * further power of two; undefined when no single scaling fits (the full-range path). Cosine is not set up here: its
  * rows are normalised straight into kernel memory.
  */
-function exactUnits(spec: MetricSpec, queries: Matrix, train: Matrix): ExactRows | undefined {
+export function exactUnits(spec: MetricSpec, queries: Matrix, train: Matrix): ExactRows | undefined {
   const dtype = commonDtype(queries, train);
   const same = queries === train;
   const q = queries.astype(dtype);
@@ -185,7 +185,7 @@ export async function fastKNearest(
 }
 
 /** Rows `[first, first + count)` of `X` as a matrix sharing its data (and dtype). */
-function rowsOf(X: Matrix, first: number, count: number): Matrix {
+export function rowsOf(X: Matrix, first: number, count: number): Matrix {
   return Matrix.from(X.data.subarray(first * X.cols, (first + count) * X.cols), count, X.cols);
 }
 

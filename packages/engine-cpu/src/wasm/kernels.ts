@@ -51,6 +51,8 @@ export const kernelName = {
   lloydReduce: "lloyd_reduce",
   /** The k-nearest kernel filtering in `fl` and re-checking exactly on rows of `exact`. */
   knn: (fl: Flavor, exact: Flavor, metric: KernelMetric) => `knn_${metric}_${fl.dtype}_${exact.dtype}`,
+  /** The radius kernel: the k-nearest kernel's filter with a fixed threshold, collecting exact candidates. */
+  radius: (fl: Flavor, exact: Flavor, metric: KernelMetric) => `radius_${metric}_${fl.dtype}_${exact.dtype}`,
 };
 
 /** Vectors of rows in the Lloyd kernel's register block (rows in lanes). */
@@ -619,13 +621,45 @@ function considerFunction(m: ModuleBuilder, fl: Flavor, ex: Flavor, exact: numbe
 }
 
 /**
+ * `consider(q, t, ...)` of the radius kernel, with the k-nearest one's parameters: computes the exact distance of
+ * query q to train row t and, when it is <= q's limit (`qBound[q]` here: the radius in exact units, widened to cover
+ * the host's final comparison), appends (distance, t) to q's list of `kk` slots in `heapD` / `heapI`. `heapN[q]`
+ * counts every such candidate, also beyond `kk`, so that the host knows how much room an overflowing query needs.
+ * The threshold `thr[q]` is set once by the host and never changed.
+ */
+function radiusConsiderFunction(m: ModuleBuilder, ex: Flavor, exact: number): number {
+  const params = ["q", "t", "qRows", "tRows", "d", "kk", "heapD", "heapI", "heapN", "thr", "qOffset", "qBound", "rel:f64"] as const;
+  const { types, p } = declare(params, false);
+  return m.func(types, [], (f) => {
+    const dist = f.local(F64);
+    const [size, countAt, slot] = [f.local(I32), f.local(I32), f.local(I32)];
+    const stride = () => f.get(p.d).i32(ex.bytes).op("i32.mul");
+    f.get(p.qRows).get(p.q);
+    stride();
+    f.op("i32.mul", "i32.add").get(p.tRows).get(p.t);
+    stride();
+    f.op("i32.mul", "i32.add").get(p.d).call(exact).set(dist);
+    f.get(dist).get(p.qBound).get(p.q).i32(8).op("i32.mul", "i32.add").mem("f64.load").op("f64.gt");
+    f.if(() => f.op("return"));
+    f.get(p.heapN).get(p.q).i32(4).op("i32.mul", "i32.add").tee(countAt).mem("i32.load").set(size);
+    f.get(countAt).get(size).i32(1).op("i32.add").mem("i32.store");
+    f.get(size).get(p.kk).op("i32.lt_s");
+    f.if(() => {
+      f.get(p.q).get(p.kk).op("i32.mul").get(size).op("i32.add").set(slot);
+      f.get(p.heapD).get(slot).i32(8).op("i32.mul", "i32.add").get(dist).mem("f64.store");
+      f.get(p.heapI).get(slot).i32(4).op("i32.mul", "i32.add").get(p.t).mem("i32.store");
+    });
+  });
+}
+
+/**
  * k-nearest search for one chunk of queries against every train row: train panels are walked in blocks that stay
  * in cache while every query block of the chunk passes over them. Approximate distances in the filter flavor `fl`
  * (`||t||^2 - 2 q.t` for euclidean and cosine, manhattan or chebyshev directly) are compared with each query's
  * threshold, a bound above which no candidate can enter its heap; the few that pass are offered exactly by
  * `consider`, on the exact rows of flavor `ex`.
  */
-function knnKernel(m: ModuleBuilder, fl: Flavor, ex: Flavor, metric: KernelMetric, consider: number): void {
+function knnKernel(m: ModuleBuilder, fl: Flavor, ex: Flavor, metric: KernelMetric, consider: number, name = kernelName.knn(fl, ex, metric)): void {
   const n = names(fl);
   const { types, p } = declare(KNN_PARAMS);
   m.func(types, [], (f) => {
@@ -690,7 +724,7 @@ function knnKernel(m: ModuleBuilder, fl: Flavor, ex: Flavor, metric: KernelMetri
         });
       });
     });
-  }, kernelName.knn(fl, ex, metric));
+  }, name);
 }
 
 /** Builds the kernel module: every kernel in both flavors, over an imported (shared, for threads) memory. */
@@ -706,7 +740,10 @@ export function buildKernelModule(memory: MemoryImport): Uint8Array<ArrayBuffer>
   for (const ex of Object.values(FLAVORS)) {
     for (const metric of KNN_METRICS) {
       if (metric === "cosine" && ex.bytes === 4) continue;
-      knnKernel(m, FLAVORS.float32, ex, metric, considerFunction(m, FLAVORS.float32, ex, exactDistance(m, ex, metric)));
+      const exact = exactDistance(m, ex, metric);
+      knnKernel(m, FLAVORS.float32, ex, metric, considerFunction(m, FLAVORS.float32, ex, exact));
+      // Radius queries walk the same filter (the rows visited by ascending index for each query).
+      knnKernel(m, FLAVORS.float32, ex, metric, radiusConsiderFunction(m, ex, exact), kernelName.radius(FLAVORS.float32, ex, metric));
     }
   }
   lloydReduceKernel(m);
