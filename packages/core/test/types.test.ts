@@ -1,11 +1,24 @@
 // Types that fit what the methods return. This file fails to compile (`npx tsc -p tsconfig.test.json`) when they
 // regress: results are assigned to explicitly typed variables, and `@ts-expect-error` marks what must not compile.
 // The runtime expectations check that the types describe the values.
-import { KMeans, KNeighborsClassifier, KNeighborsRegressor, Matrix, Pipeline, StandardScaler, type PipelineStep } from "@plugml/core";
+import { CsrMatrix, KMeans, KNeighborsClassifier, KNeighborsRegressor, Matrix, NearestNeighbors, Pipeline, StandardScaler, type PipelineStep } from "@plugml/core";
 
 const X = [[0, 1], [0, 2], [9, 9], [9, 8]];
 
 describe("types", () => {
+  it("radiusNeighbors gives one array per query, without distances when returnDistance is false; Float32Array rows are input", async () => {
+    const nn = await new NearestNeighbors({ radius: 1 }).fit([Float32Array.of(0, 0), Float32Array.of(0, 1)]);
+    const { distances, indices }: { distances: (Float32Array | Float64Array)[]; indices: Int32Array[] } = await nn.radiusNeighbors([Float32Array.of(0, 0.5)]);
+    const only = await nn.radiusNeighbors(undefined, { returnDistance: false });
+    // @ts-expect-error no distances were asked for
+    const none = only.distances;
+    const graph: CsrMatrix = await nn.radiusNeighborsGraph();
+    expect(Array.from(indices[0])).toEqual([0, 1]);
+    expect(distances[0]).toBeInstanceOf(Float32Array);
+    expect(none).toBeUndefined();
+    expect(graph.toDense().toArray()).toEqual([[0, 1], [1, 0]]);
+  });
+
   it("predictProba is a float64 matrix, so its rows reduce to numbers", async () => {
     const clf = await new KNeighborsClassifier({ nNeighbors: 2 }).fit(X, [0, 0, 1, 1]);
     const proba: Matrix<Float64Array> = await clf.predictProba([[0, 1.5]]);

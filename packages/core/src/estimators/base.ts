@@ -367,7 +367,8 @@ export abstract class BaseEstimator<P extends object, M> {
       );
     }
     const data = X === undefined ? undefined : this.fittedInput(X, "explainEngine");
-    const more = { X: data, nNeighbors: (this.params as { nNeighbors?: number }).nNeighbors };
+    const { nNeighbors, radius } = this.params as { nNeighbors?: number; radius?: number };
+    const more = { X: data, nNeighbors, radius, sortResults: false };
     return explainCall(this.modelCall(fitted, method, hook, more, undefined, "host", () => {}));
   }
 
