@@ -57,6 +57,7 @@ export {
   type KNeighborsOptions,
   type KNeighborsResult,
 } from "./estimators/neighbors-base.js";
+export { Normalizer, type NormalizerParams } from "./estimators/normalizer.js";
 export { StandardScaler, type StandardScalerParams } from "./estimators/standard-scaler.js";
 export { Pipeline, type NamedStep, type PipelineStep, type FinalStep, type PredictionOf, type TransformOf, type StepsByName } from "./pipeline/pipeline.js";
 export { loadModel, type LoadedModel } from "./persistence/load.js";

@@ -3,6 +3,7 @@ import type { Engine } from "@plugml/core";
 import { KernelRuntime, type FastPath } from "./fast/runtime.js";
 import { kmeansHooks } from "./kmeans.js";
 import { neighborsHooks } from "./neighbors.js";
+import { normalizerHooks } from "./normalizer.js";
 import { standardScalerHooks } from "./standard-scaler.js";
 
 /** Options of {@link createCpuEngine}. */
@@ -56,6 +57,7 @@ export function createCpuEngine(options: CpuEngineOptions = {}): Engine {
     estimators: {
       KMeans: kmeansHooks(fast),
       ...neighborsHooks(fast),
+      Normalizer: normalizerHooks,
       StandardScaler: standardScalerHooks,
     },
     dispose: () => fast.runtime?.dispose(),

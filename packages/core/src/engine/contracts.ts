@@ -92,6 +92,7 @@ const modelHooks: Partial<Record<HookName, Partial<Record<EstimatorName, Contrac
   transform: {
     KMeans: (v, ctx) => matrixOf(v, queryRows(ctx), (ctx.params as Params).nClusters!, ctx.X?.dtype, engineOutput(ctx), "distances"),
     StandardScaler: (v, ctx) => matrixOf(v, queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, engineOutput(ctx), "the transformed X"),
+    Normalizer: (v, ctx) => matrixOf(v, queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, engineOutput(ctx), "the normalized X"),
   },
   inverseTransform: {
     StandardScaler: (v, ctx) => matrixOf(v, queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, engineOutput(ctx), "the inverse-transformed X"),
@@ -185,6 +186,8 @@ const fittedModels: Partial<Record<EstimatorName, Contract>> = {
     if (typeof m.nSamplesSeen !== "number" || !(m.nSamplesSeen > 0)) return `nSamplesSeen must be a positive number, got ${String(m.nSamplesSeen)}`;
     return undefined;
   },
+  Normalizer: (v) =>
+    typeof v === "object" && v !== null && Object.keys(v).length === 0 ? undefined : `the fitted Normalizer model must be the empty object {}, got ${describe(v)}`,
   NearestNeighbors: neighborsModel,
   KNeighborsClassifier: neighborsModel,
   KNeighborsRegressor: neighborsModel,

@@ -7,7 +7,7 @@ import type { DataMatrix, ResidentMatrix } from "../data/resident.js";
 import type { RandomState } from "../validation/random-state.js";
 
 /** Version of the engine API described in this file; engines declare the semver range they support in `coreApi`. */
-export const ENGINE_API_VERSION = "1.2.0";
+export const ENGINE_API_VERSION = "1.3.0";
 
 /** Hooks that run once per `fit`: `prepareFit` selects the engine, `fit` computes, `postFit` hands back host data. */
 export const LIFECYCLE_HOOKS = ["prepareFit", "fit", "postFit"] as const;
@@ -25,6 +25,7 @@ export const HOOK_SPECS = {
   },
   KNeighborsRegressor: { required: ["fit", "predict", "kneighbors"], optional: ["accepts", "shouldRun", "prepareFit", "postFit"] },
   NearestNeighbors: { required: ["fit", "kneighbors"], optional: ["accepts", "shouldRun", "prepareFit", "postFit"] },
+  Normalizer: { required: ["fit", "transform"], optional: ["accepts", "shouldRun", "prepareFit", "postFit"] },
   StandardScaler: {
     required: ["fit", "transform", "inverseTransform"],
     optional: ["accepts", "shouldRun", "prepareFit", "postFit"],
@@ -306,6 +307,32 @@ export interface StandardScalerHooks {
   inverseTransform(ctx: ModelContext<StandardScalerParamsResolved, StandardScalerModel> & { X: DataMatrix }): DataMatrix | undefined | Promise<DataMatrix | undefined>;
 }
 
+// ---- Normalizer -----------------------------------------------------------------------------------------------
+
+/** The norm {@link NormalizerHooks} divide each row by: sum of |x|, Euclidean, or largest |x|. */
+export type NormalizerNorm = "l1" | "l2" | "max";
+/** Normalizer parameters as engines see them. */
+export interface NormalizerParamsResolved {
+  norm: NormalizerNorm;
+}
+/** A fitted Normalizer has no statistics (scikit-learn's fit only checks X): the model is the empty object. */
+export type NormalizerModel = Record<string, never>;
+/** The Normalizer hooks an engine implements (engine API 1.3). */
+export interface NormalizerHooks {
+  accepts?(ctx: AcceptsContext<NormalizerParamsResolved, NormalizerModel>): true | string | Promise<true | string>;
+  shouldRun?(ctx: AcceptsContext<NormalizerParamsResolved, NormalizerModel>): true | string | Promise<true | string>;
+  prepareFit?(ctx: FitContext<NormalizerParamsResolved, Record<string, never>>): unknown;
+  /** Selects the engine; returns the empty model `{}` (or state for `postFit`, which must then return `{}`). */
+  fit(ctx: FitContext<NormalizerParamsResolved, Record<string, never>>): unknown;
+  postFit?(ctx: FitContext<NormalizerParamsResolved, Record<string, never>>): NormalizerModel | Promise<NormalizerModel>;
+  /**
+   * Each row divided by its norm, in X's dtype, as scikit-learn's `normalize`: norms computed in X's dtype, and a
+   * row whose norm is below 10 x the dtype's machine epsilon left unchanged. Where a norm overflows although the
+   * quotients are representable (float64 values near the maximum), the quotients must still be right.
+   */
+  transform(ctx: ModelContext<NormalizerParamsResolved, NormalizerModel> & { X: DataMatrix }): DataMatrix | undefined | Promise<DataMatrix | undefined>;
+}
+
 // ---- Engine ---------------------------------------------------------------------------------------------------
 
 /** The hook implementations an engine provides, per estimator. Every estimator is optional. */
@@ -314,6 +341,7 @@ export interface EngineEstimators {
   KNeighborsClassifier?: KNeighborsClassifierHooks;
   KNeighborsRegressor?: KNeighborsRegressorHooks;
   NearestNeighbors?: NearestNeighborsHooks;
+  Normalizer?: NormalizerHooks;
   StandardScaler?: StandardScalerHooks;
 }
 

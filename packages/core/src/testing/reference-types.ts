@@ -81,8 +81,17 @@ export interface RegressorCase {
   expected: { predict: number[] };
 }
 
+/** A Normalizer reference case: `fit(X).transform(X)` with one norm. */
+export interface NormalizerCase {
+  name: string;
+  estimator: "Normalizer";
+  params: { norm: "l1" | "l2" | "max" };
+  X: number[][];
+  expected: { transform: number[][] };
+}
+
 /** Any reference case; `estimator` tells which. */
-export type ReferenceCase = KMeansCase | KMeansNInitCase | ScalerCase | ClassifierCase | NeighborsCase | RegressorCase;
+export type ReferenceCase = KMeansCase | KMeansNInitCase | ScalerCase | ClassifierCase | NeighborsCase | RegressorCase | NormalizerCase;
 
 /** The shipped reference results: how they were generated, and the cases. */
 export interface ReferenceData {

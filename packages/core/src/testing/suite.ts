@@ -11,10 +11,11 @@ import { RandomState } from "../validation/random-state.js";
 import { KNeighborsClassifier } from "../estimators/kneighbors-classifier.js";
 import { KNeighborsRegressor } from "../estimators/kneighbors-regressor.js";
 import { NearestNeighbors } from "../estimators/nearest-neighbors.js";
+import { Normalizer } from "../estimators/normalizer.js";
 import { StandardScaler } from "../estimators/standard-scaler.js";
 import { assertAllClose, assertClose, assertEqual } from "./assert.js";
 import type { KMeansHooks } from "../engine/specs.js";
-import type { ClassifierCase, KMeansCase, KMeansNInitCase, NeighborsCase, ReferenceCase, RegressorCase, ScalerCase } from "./reference-types.js";
+import type { ClassifierCase, KMeansCase, KMeansNInitCase, NeighborsCase, NormalizerCase, ReferenceCase, RegressorCase, ScalerCase } from "./reference-types.js";
 import { sklearnReference } from "./sklearn-reference.js";
 
 /** The parts of a test framework the kit needs (jest's and vitest's globals fit). */
@@ -143,6 +144,20 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         ranOn(noStd, "StandardScaler.inverseTransform");
       });
 
+      itFor(["Normalizer"], "Normalizer: rows of norm 0 are left unchanged, and the output keeps X's dtype", async () => {
+        const X = m([[3, -4], [0, 0], [1, 1]]);
+        const l2 = await on(new Normalizer()).fit(X);
+        assertEqual(l2.nFeaturesIn_, 2, "nFeaturesIn_");
+        const Z = await l2.transform(X);
+        assertEqual(Z.dtype, dtype, "Normalizer.transform dtype");
+        assertAllClose(Z.toArray(), [[0.6, -0.8], [0, 0], [Math.SQRT1_2, Math.SQRT1_2]], rtol, "l2 transform");
+        const l1 = await on(new Normalizer({ norm: "l1" })).fit(X);
+        assertAllClose((await l1.transform(X)).toArray(), [[3 / 7, -4 / 7], [0, 0], [0.5, 0.5]], rtol, "l1 transform");
+        const max = await on(new Normalizer({ norm: "max" })).fit(X);
+        assertAllClose((await max.transform(X)).toArray(), [[0.75, -1], [0, 0], [1, 1]], rtol, "max transform");
+        ranOn(max, "Normalizer.transform");
+      });
+
       itFor(["KNeighborsRegressor"], "KNeighborsRegressor: distance weights give exact matches all the weight", async () => {
         const reg = await on(new KNeighborsRegressor({ nNeighbors: 2, weights: "distance" })).fit(m([[0], [1], [3]]), [10, 20, 40]);
         assertAllClose(Array.from(await reg.predict(m([[1], [2]]))), [20, 30], rtol, "predict");
@@ -172,6 +187,8 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         return neighborsCase(c);
       case "KNeighborsRegressor":
         return regressorCase(c);
+      case "Normalizer":
+        return normalizerCase(c);
     }
   }
 
@@ -297,6 +314,13 @@ export function runConformanceSuite(options: ConformanceOptions): void {
       assertEqual(per.indices.toArray(), c.perCall.indices, `indices with a per-call nNeighbors=${k}`);
       assertAllClose(per.distances.toArray(), c.perCall.distances, rtol, `distances with a per-call nNeighbors=${k}`);
     }
+  }
+
+  async function normalizerCase(c: NormalizerCase): Promise<void> {
+    const normalizer = await on(new Normalizer(c.params)).fit(m(c.X));
+    ranOn(normalizer, "Normalizer.fit");
+    assertAllClose((await normalizer.transform(m(c.X))).toArray(), c.expected.transform, rtol, `transform(X) with norm "${c.params.norm}"`);
+    ranOn(normalizer, "Normalizer.transform");
   }
 
   async function regressorCase(c: RegressorCase): Promise<void> {
