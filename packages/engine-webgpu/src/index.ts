@@ -14,6 +14,7 @@ import type { Engine, TraceRecorder } from "@plugml/core";
 import { disposeDevice } from "./device.js";
 import { kmeansHooks } from "./kmeans.js";
 import { kNeighborsClassifierHooks, kNeighborsRegressorHooks, nearestNeighborsHooks } from "./neighbors.js";
+import { normalizerHooks } from "./normalizer.js";
 import { resolveOptions, type WebGPUEngineOptions } from "./options.js";
 import { ENGINE_NAME } from "./resident.js";
 import { standardScalerHooks } from "./standard-scaler.js";
@@ -38,6 +39,7 @@ export function createWebGPUEngine(options: WebGPUEngineOptions = {}): Engine {
       KNeighborsClassifier: reportingThreads(kNeighborsClassifierHooks(settings)),
       KNeighborsRegressor: reportingThreads(kNeighborsRegressorHooks(settings)),
       NearestNeighbors: reportingThreads(nearestNeighborsHooks(settings)),
+      Normalizer: reportingThreads(normalizerHooks(settings)),
       StandardScaler: reportingThreads(standardScalerHooks(settings)),
     },
     dispose: disposeDevice,
