@@ -33,7 +33,7 @@ export function createWebGPUEngine(options: WebGPUEngineOptions = {}): Engine {
   return {
     name: ENGINE_NAME,
     version: "0.1.0",
-    coreApi: "^1.2.0",
+    coreApi: "^1.3.0",
     estimators: {
       KMeans: reportingThreads(kmeansHooks(settings)),
       KNeighborsClassifier: reportingThreads(kNeighborsClassifierHooks(settings)),

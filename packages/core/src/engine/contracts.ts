@@ -18,6 +18,7 @@ interface ContractContext {
   readonly model?: unknown;
   readonly output?: "host" | "engine";
   readonly nInit?: number;
+  readonly nClusters?: number;
 }
 
 /** Returns what is wrong with `value`, or undefined when it meets the hook's contract. */
@@ -100,12 +101,21 @@ const modelHooks: Partial<Record<HookName, Partial<Record<EstimatorName, Contrac
   score: {
     KMeans: (v) => (typeof v !== "number" || Number.isNaN(v) ? `score must be a number, got ${describe(v)}` : undefined),
   },
+  clusterDistanceSums: { metrics: clusterDistanceSumsContract },
   kneighbors: {
     NearestNeighbors: kneighborsContract,
     KNeighborsClassifier: kneighborsContract,
     KNeighborsRegressor: kneighborsContract,
   },
 };
+
+/** `metrics.clusterDistanceSums`: n x nClusters float64 sums of distances, none negative or NaN. */
+function clusterDistanceSumsContract(v: unknown, ctx: ContractContext): string | undefined {
+  const size = ctx.X!.rows * ctx.nClusters!;
+  if (!(v instanceof Float64Array) || v.length !== size) return `sums must be a Float64Array of ${ctx.X!.rows} x ${ctx.nClusters} values, got ${describe(v)}`;
+  for (let i = 0; i < size; i++) if (!(v[i] >= 0)) return `sums[${i}] is ${v[i]}; sums of distances are >= 0`;
+  return undefined;
+}
 
 function kneighborsContract(v: unknown, ctx: ContractContext): string | undefined {
   const rows = queryRows(ctx);

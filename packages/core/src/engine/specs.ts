@@ -30,12 +30,25 @@ export const HOOK_SPECS = {
     required: ["fit", "transform", "inverseTransform"],
     optional: ["accepts", "shouldRun", "prepareFit", "postFit"],
   },
+  /** Not an estimator: the hooks of core's metric functions (engine API 1.3), each optional. */
+  metrics: { required: [], optional: ["accepts", "shouldRun", "clusterDistanceSums"] },
 } as const satisfies Record<string, { required: readonly string[]; optional: readonly string[] }>;
 
-/** Names of the estimators engines can implement. */
+/** Names of the estimators engines can implement, and `"metrics"`, the hooks of core's metric functions. */
 export type EstimatorName = keyof typeof HOOK_SPECS;
 /** A hook an engine implements (not counting the gates `accepts` and `shouldRun`). */
-export type HookName = "init" | "prepareFit" | "fit" | "postFit" | "predict" | "predictProba" | "transform" | "inverseTransform" | "kneighbors" | "score";
+export type HookName =
+  | "init"
+  | "prepareFit"
+  | "fit"
+  | "postFit"
+  | "predict"
+  | "predictProba"
+  | "transform"
+  | "inverseTransform"
+  | "kneighbors"
+  | "score"
+  | "clusterDistanceSums";
 
 /** Records what a hook call moved and converted; every number ends up in that call's trace entry. */
 export interface TraceRecorder {
@@ -333,6 +346,38 @@ export interface NormalizerHooks {
   transform(ctx: ModelContext<NormalizerParamsResolved, NormalizerModel> & { X: DataMatrix }): DataMatrix | undefined | Promise<DataMatrix | undefined>;
 }
 
+// ---- Metrics --------------------------------------------------------------------------------------------------
+
+/** Distances `silhouetteScore` and `silhouetteSamples` compute (scikit-learn's names and formulas). */
+export type SilhouetteMetric = "euclidean" | "manhattan" | "cosine";
+/** Parameters of the `clusterDistanceSums` hook. */
+export interface ClusterDistanceSumsParams {
+  metric: SilhouetteMetric;
+}
+/**
+ * Context of `metrics.clusterDistanceSums`, the pairwise reduction behind the silhouette: for every row i of X
+ * and every cluster c, the sum over the rows j labelled c of d(x_i, x_j) (row i itself included, at distance 0).
+ * Compute it in chunks of rows, as scikit-learn's `pairwise_distances_chunked` does: never n x n distances at once.
+ * `metric` is scikit-learn's: euclidean, manhattan (sum of |differences|), or cosine (1 - the dot product of the
+ * rows normalised as `normalize` does, clipped to [0, 2], 0 from a row to itself).
+ */
+export interface ClusterDistanceSumsContext extends HookContext<ClusterDistanceSumsParams> {
+  readonly X: DataMatrix;
+  readonly nSamples: number;
+  readonly nFeatures: number;
+  readonly dtype: DType;
+  /** Cluster of each row, in [0, nClusters); every cluster has at least one row. */
+  readonly labels: Int32Array;
+  readonly nClusters: number;
+}
+/** The hooks of core's metric functions an engine implements (`HOOK_SPECS.metrics`; all optional). */
+export interface MetricsHooks {
+  accepts?(ctx: ClusterDistanceSumsContext): true | string | Promise<true | string>;
+  shouldRun?(ctx: ClusterDistanceSumsContext): true | string | Promise<true | string>;
+  /** nSamples x nClusters sums of distances, row-major, as float64 (see {@link ClusterDistanceSumsContext}). */
+  clusterDistanceSums?(ctx: ClusterDistanceSumsContext): Float64Array | Promise<Float64Array>;
+}
+
 // ---- Engine ---------------------------------------------------------------------------------------------------
 
 /** The hook implementations an engine provides, per estimator. Every estimator is optional. */
@@ -343,6 +388,8 @@ export interface EngineEstimators {
   NearestNeighbors?: NearestNeighborsHooks;
   Normalizer?: NormalizerHooks;
   StandardScaler?: StandardScalerHooks;
+  /** Hooks of core's metric functions (engine API 1.3). */
+  metrics?: MetricsHooks;
 }
 
 /** A computational engine: a plain object registered with `registerEngine`. */

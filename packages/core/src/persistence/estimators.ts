@@ -19,10 +19,10 @@ const LOADERS = {
   NearestNeighbors: (r) => NearestNeighbors.fromJSON(r),
   Normalizer: (r) => Normalizer.fromJSON(r),
   StandardScaler: (r) => StandardScaler.fromJSON(r),
-} satisfies Record<EstimatorName, (r: JsonReader) => LoadedEstimator>;
+} satisfies Record<Exclude<EstimatorName, "metrics">, (r: JsonReader) => LoadedEstimator>;
 
 /** The kinds of saved estimators. */
-export const ESTIMATOR_KINDS = Object.keys(LOADERS) as EstimatorName[];
+export const ESTIMATOR_KINDS = Object.keys(LOADERS) as (keyof typeof LOADERS)[];
 
 /** The estimator `r` holds, whatever its kind (messages carry `r`'s place in the larger input). */
 export function loadEstimator(r: JsonReader): LoadedEstimator {

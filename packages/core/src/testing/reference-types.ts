@@ -90,8 +90,19 @@ export interface NormalizerCase {
   expected: { transform: number[][] };
 }
 
+/** A silhouette reference case: `silhouette_samples` and `silhouette_score`, through `metrics.clusterDistanceSums`. */
+export interface SilhouetteCase {
+  name: string;
+  estimator: "metrics";
+  function: "silhouette";
+  metric: "euclidean" | "manhattan" | "cosine";
+  X: number[][];
+  labels: number[];
+  expected: { samples: number[]; score: number };
+}
+
 /** Any reference case; `estimator` tells which. */
-export type ReferenceCase = KMeansCase | KMeansNInitCase | ScalerCase | ClassifierCase | NeighborsCase | RegressorCase | NormalizerCase;
+export type ReferenceCase = KMeansCase | KMeansNInitCase | ScalerCase | ClassifierCase | NeighborsCase | RegressorCase | NormalizerCase | SilhouetteCase;
 
 /** The shipped reference results: how they were generated, and the cases. */
 export interface ReferenceData {

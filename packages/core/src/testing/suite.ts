@@ -4,6 +4,9 @@
  */
 import { Matrix, type DType } from "../data/matrix.js";
 import { registerEngine, getEngine, unregisterEngine } from "../engine/registry.js";
+import { withConfig } from "../engine/config.js";
+import { addTraceListener, type TraceEntry } from "../engine/trace.js";
+import { silhouetteSamples, silhouetteScore } from "../metrics/silhouette.js";
 import { HOOK_SPECS, type Engine, type EstimatorName } from "../engine/specs.js";
 import { KMeans } from "../estimators/kmeans.js";
 import { kmeansPlusPlus, randomInit } from "../estimators/kmeans-init.js";
@@ -15,7 +18,7 @@ import { Normalizer } from "../estimators/normalizer.js";
 import { StandardScaler } from "../estimators/standard-scaler.js";
 import { assertAllClose, assertClose, assertEqual } from "./assert.js";
 import type { KMeansHooks } from "../engine/specs.js";
-import type { ClassifierCase, KMeansCase, KMeansNInitCase, NeighborsCase, NormalizerCase, ReferenceCase, RegressorCase, ScalerCase } from "./reference-types.js";
+import type { ClassifierCase, KMeansCase, KMeansNInitCase, NeighborsCase, NormalizerCase, ReferenceCase, RegressorCase, ScalerCase, SilhouetteCase } from "./reference-types.js";
 import { sklearnReference } from "./sklearn-reference.js";
 
 /** The parts of a test framework the kit needs (jest's and vitest's globals fit). */
@@ -189,6 +192,8 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         return regressorCase(c);
       case "Normalizer":
         return normalizerCase(c);
+      case "metrics":
+        return silhouetteCase(c);
     }
   }
 
@@ -321,6 +326,25 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     ranOn(normalizer, "Normalizer.fit");
     assertAllClose((await normalizer.transform(m(c.X))).toArray(), c.expected.transform, rtol, `transform(X) with norm "${c.params.norm}"`);
     ranOn(normalizer, "Normalizer.transform");
+  }
+
+  /** The silhouette on this engine alone (a scope naming only it), its hook run traced through a global listener. */
+  async function silhouetteCase(c: SilhouetteCase): Promise<void> {
+    ensure();
+    const seen: TraceEntry[] = [];
+    const stop = addTraceListener((entry) => seen.push(entry));
+    try {
+      const X = m(c.X);
+      const [samples, score] = await withConfig({ engines: [name], fallback: false }, () =>
+        Promise.all([silhouetteSamples(X, c.labels, { metric: c.metric }), silhouetteScore(X, c.labels, { metric: c.metric })]),
+      );
+      assertAllClose(Array.from(samples), c.expected.samples, rtol, `silhouetteSamples (${c.metric})`);
+      assertClose(score, c.expected.score, rtol, `silhouetteScore (${c.metric})`);
+    } finally {
+      stop();
+    }
+    const ran = seen.filter((e) => e.hook === "clusterDistanceSums" && e.outcome === "ran").map((e) => e.engine);
+    assertEqual(ran, [name, name], "engines that ran metrics.clusterDistanceSums");
   }
 
   async function regressorCase(c: RegressorCase): Promise<void> {

@@ -1,0 +1,92 @@
+/**
+ * The metric hooks of the CPU engine: `clusterDistanceSums`, every row's summed distances to each cluster (the
+ * silhouette's pairwise part), in float64 with direct differences, a chunk of rows at a time.
+ */
+import { Matrix, NotSupportedByEngineError, type ClusterDistanceSumsContext, type MetricsHooks } from "@plugml/core";
+import { drive } from "./cancel.js";
+import { PackedRows } from "./fast/exact.js";
+import { runtimeFor, type FastPath, type KernelRuntime } from "./fast/runtime.js";
+import { cosineNormalized, euclidean, manhattan, normalizedRows } from "./kernels/metrics.js";
+import { ldexp, magnitudes, rangeScale, scaledMatrix } from "./kernels/range.js";
+import { STEP_WORK, type Steps } from "./kernels/steps.js";
+
+/** Rows per chunk of the fast path: the n x chunk float64 distances of one chunk fit `workingMemory` bytes. */
+export function chunkRowsFor(n: number, workingMemory: number): number {
+  return Math.max(1, Math.min(n, Math.floor(workingMemory / (8 * n))));
+}
+
+/** The metric hooks for one engine configuration. */
+export function metricsHooks(fast: FastPath): MetricsHooks {
+  return {
+    async clusterDistanceSums(ctx) {
+      const X = await ctx.toHost(ctx.X);
+      const { metric } = ctx.params;
+      if (metric === "cosine") {
+        // Normalised once, as scikit-learn's cosine_distances; the quotients do not overflow, so no scaling.
+        ctx.record.threads(1, "pure-TypeScript kernels on the calling thread: the fast path computes euclidean sums only");
+        return drive(sumsSteps(ctx, Matrix.from(normalizedRows(X), X.rows, X.cols), metric), ctx.signal);
+      }
+      // Distances of the data scaled by 2^k (exact) are 2^k times the distances: the sums are unscaled at the end.
+      const k = X.dtype === "float32" ? 0 : rangeScale(magnitudes(X.data), metric === "euclidean" ? 2 : 1, X.cols);
+      if (k === undefined) {
+        throw new NotSupportedByEngineError(`the float64 data spans more magnitudes than one scaling of ${metric} distances holds`);
+      }
+      const Xs = scaledMatrix(X, k);
+      const runtime =
+        metric === "euclidean"
+          ? runtimeFor(fast, X.rows * X.rows * X.cols, ctx.record)
+          : (ctx.record.threads(1, "pure-TypeScript kernels on the calling thread: the fast path computes euclidean sums only"), undefined);
+      const sums = runtime ? await fastEuclideanSums(runtime, Xs, ctx, chunkRowsFor(X.rows, fast.workingMemory)) : await drive(sumsSteps(ctx, Xs, metric), ctx.signal);
+      return k === 0 ? sums : sums.map((s) => ldexp(s, -k));
+    },
+  };
+}
+
+/**
+ * The sums on the pure-TypeScript kernels: per row, its distance to every row in row order, added to the sum of
+ * that row's cluster (memory: the n x nClusters sums only). Row i's distance to itself is 0, as scikit-learn sets
+ * the diagonal of pairwise distances of X with itself (which matters for cosine, where a zero row is at 1).
+ */
+function* sumsSteps(ctx: ClusterDistanceSumsContext, X: Matrix, metric: "euclidean" | "manhattan" | "cosine"): Steps<Float64Array> {
+  const { rows: n, cols: d, data } = X;
+  const { labels, nClusters: k } = ctx;
+  const sums = new Float64Array(n * k);
+  const distance = metric === "euclidean" ? euclidean : metric === "manhattan" ? manhattan : cosineNormalized;
+  const stride = Math.max(1, Math.floor(STEP_WORK / Math.max(1, n * d)));
+  for (let i = 0; i < n; i++) {
+    const row = i * k;
+    for (let j = 0; j < n; j++) {
+      if (j !== i) sums[row + labels[j]] += distance(data as Float64Array, i * d, data as Float64Array, j * d, d);
+    }
+    if (i % stride === stride - 1) yield;
+  }
+  return sums;
+}
+
+/**
+ * The euclidean sums on the WebAssembly SIMD kernels: X packed once, then per chunk of `chunkRows` rows the exact
+ * distances of every row to the chunk's rows (KMeans' transform kernel with the chunk as centers: n x chunk float64,
+ * equal to the pure-TypeScript distances), reduced into the chunk rows' sums in row order, so both paths give the
+ * same sums. The chunk buffer is the only n-sized allocation besides X: at most `workingMemory` bytes.
+ */
+function fastEuclideanSums(runtime: KernelRuntime, X: Matrix, ctx: ClusterDistanceSumsContext, chunkRows: number): Promise<Float64Array> {
+  const { rows: n, cols: d } = X;
+  const { labels, nClusters: k } = ctx;
+  return runtime.exclusive(async (arena, run) => {
+    const packed = new PackedRows(arena, run, runtime.slots, X.data, n, d, 1);
+    const centers = arena.alloc(chunkRows * d * 8);
+    const out = arena.alloc(n * chunkRows * 8);
+    const sums = new Float64Array(n * k);
+    for (let start = 0; start < n; start += chunkRows) {
+      const m = Math.min(chunkRows, n - start);
+      arena.f64(centers, m * d).set(X.data.subarray(start * d, (start + m) * d));
+      await packed.distances(centers, m, out, "float64", 1);
+      const D = arena.f64(out, n * m);
+      for (let j = 0; j < n; j++) {
+        const cluster = labels[j];
+        for (let c = 0; c < m; c++) sums[(start + c) * k + cluster] += D[j * m + c];
+      }
+    }
+    return sums;
+  }, ctx.signal);
+}
