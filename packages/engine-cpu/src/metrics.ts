@@ -6,7 +6,7 @@ import { Matrix, NotSupportedByEngineError, type ClusterDistanceSumsContext, typ
 import { drive } from "./cancel.js";
 import { PackedRows } from "./fast/exact.js";
 import { runtimeFor, type FastPath, type KernelRuntime } from "./fast/runtime.js";
-import { cosineNormalized, euclidean, manhattan, normalizedRows } from "./kernels/metrics.js";
+import { normalizedRows } from "./kernels/metrics.js";
 import { ldexp, magnitudes, rangeScale, scaledMatrix } from "./kernels/range.js";
 import { STEP_WORK, type Steps } from "./kernels/steps.js";
 
@@ -51,12 +51,29 @@ function* sumsSteps(ctx: ClusterDistanceSumsContext, X: Matrix, metric: "euclide
   const { rows: n, cols: d, data } = X;
   const { labels, nClusters: k } = ctx;
   const sums = new Float64Array(n * k);
-  const distance = metric === "euclidean" ? euclidean : metric === "manhattan" ? manhattan : cosineNormalized;
+  const mode = metric === "euclidean" ? 0 : metric === "manhattan" ? 1 : 2;
   const stride = Math.max(1, Math.floor(STEP_WORK / Math.max(1, n * d)));
   for (let i = 0; i < n; i++) {
     const row = i * k;
+    const a = i * d;
+    // The formulas of kernels/metrics.ts (euclidean, manhattan, cosineNormalized), inlined: a call per pair costs more than the pair.
     for (let j = 0; j < n; j++) {
-      if (j !== i) sums[row + labels[j]] += distance(data as Float64Array, i * d, data as Float64Array, j * d, d);
+      if (j === i) continue;
+      const b = j * d;
+      let s = 0;
+      if (mode === 0) {
+        for (let f = 0; f < d; f++) {
+          const diff = data[a + f] - data[b + f];
+          s += diff * diff;
+        }
+        s = Math.sqrt(s);
+      } else if (mode === 1) {
+        for (let f = 0; f < d; f++) s += Math.abs(data[a + f] - data[b + f]);
+      } else {
+        for (let f = 0; f < d; f++) s += data[a + f] * data[b + f];
+        s = Math.min(Math.max(1 - s, 0), 2);
+      }
+      sums[row + labels[j]] += s;
     }
     if (i % stride === stride - 1) yield;
   }

@@ -14,6 +14,7 @@ import type { Engine, TraceRecorder } from "@plugml/core";
 import { disposeDevice } from "./device.js";
 import { kmeansHooks } from "./kmeans.js";
 import { kNeighborsClassifierHooks, kNeighborsRegressorHooks, nearestNeighborsHooks } from "./neighbors.js";
+import { metricsHooks } from "./metrics.js";
 import { normalizerHooks } from "./normalizer.js";
 import { resolveOptions, type WebGPUEngineOptions } from "./options.js";
 import { ENGINE_NAME } from "./resident.js";
@@ -41,6 +42,7 @@ export function createWebGPUEngine(options: WebGPUEngineOptions = {}): Engine {
       NearestNeighbors: reportingThreads(nearestNeighborsHooks(settings)),
       Normalizer: reportingThreads(normalizerHooks(settings)),
       StandardScaler: reportingThreads(standardScalerHooks(settings)),
+      metrics: reportingThreads(metricsHooks(settings)),
     },
     dispose: disposeDevice,
   };

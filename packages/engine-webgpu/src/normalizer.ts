@@ -10,7 +10,7 @@ import { largest, normalizerRange } from "./range.js";
 import { deliver, deviceInput } from "./resident.js";
 
 /** Machine epsilon of each input dtype: scikit-learn leaves rows of norm below 10 eps unchanged. */
-const EPS = { float32: 2 ** -23, float64: Number.EPSILON };
+export const EPS = { float32: 2 ** -23, float64: Number.EPSILON };
 
 /** The Normalizer hooks for one engine configuration. */
 export function normalizerHooks(settings: EngineSettings): NormalizerHooks {

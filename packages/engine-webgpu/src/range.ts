@@ -138,6 +138,20 @@ export function distanceRange(kind: DistanceKind, p: number, cols: number, a: nu
 }
 
 /**
+ * Sums of `n` euclidean or manhattan distances among data of largest magnitude `a` over `cols` features (the
+ * silhouette's): each distance as {@link distanceRange} requires, and n of the largest below 2^126.
+ */
+export function clusterSumsRange(metric: "euclidean" | "manhattan", cols: number, n: number, a: number): true | string {
+  const distances = distanceRange(metric, metric === "euclidean" ? 2 : 1, cols, a);
+  if (distances !== true) return distances;
+  const farthest = distanceBounds(metric, metric === "euclidean" ? 2 : 1, cols, a).farthest;
+  if (n * farthest > HUGE) {
+    return tooLarge(`values with |x| up to ${num(a)}`, `sums of ${n} ${metric} distances up to ${num(farthest)} must stay below 2^126`, "or they overflow");
+  }
+  return true;
+}
+
+/**
  * Regression targets of largest magnitude `yMax` averaged over `k` neighbours: the sum of k targets must stay below
  * 2^126, and the targets, times the smallest distance weight (1 / the largest distance), must reach 2^-102.
  * (Distance weights of very close neighbours can still overflow a sum; the result check catches that.)
