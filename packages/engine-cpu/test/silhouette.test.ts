@@ -1,13 +1,14 @@
 // silhouetteScore / silhouetteSamples on engine-cpu: scikit-learn's values to 1e-12 relative in float64 on both code
 // paths (pure TypeScript and the SIMD kernels), the label rules, sampling, and memory bounded by the chunking.
 import { readFileSync } from "node:fs";
-import { Matrix, RandomState, registerEngine, silhouetteSamples, silhouetteScore, ValidationError, withConfig, type TraceEntry, addTraceListener } from "@plugml/core";
+import { KMeans, Matrix, RandomState, StandardScaler, registerEngine, silhouetteSamples, silhouetteScore, ValidationError, withConfig, type TraceEntry, addTraceListener } from "@plugml/core";
 import type { SilhouetteCase } from "@plugml/core/testing";
 import { createCpuEngine } from "@plugml/engine-cpu";
 import { chunkRowsFor } from "../src/metrics.js";
 
 const fixture = JSON.parse(readFileSync(new URL("../../../scripts/fixtures/sklearn-silhouette-cases.json", import.meta.url), "utf8")) as {
   cases: SilhouetteCase[];
+  docs: { X: number[][]; scores: Record<string, number>; best: number };
 };
 const portable = createCpuEngine({ name: "cpu-portable-silhouette", wasm: false });
 // A working memory of 64 KiB cuts even the fixtures' 60 rows into several chunks.
@@ -87,3 +88,18 @@ test("memory stays O(chunk x n): 30,000 rows, whose n x n distances (7.2 GB) are
   expect(score).toBeGreaterThan(0.95);
   expect(entries.find((e) => e.hook === "clusterDistanceSums")?.threads?.count).toBe(2);
 }, 60000);
+
+test("docs/clustering.md's customer segmentation: scikit-learn's scores for k = 2..6 to 1e-12, as the doc prints them", async () => {
+  const segments = [[20, 2, 15], [80, 8, 30], [50, 15, 10], [120, 4, 60]];
+  const customers = Array.from({ length: 40 }, (_, i) => segments[i % 4].map((v, j) => v * (1 + (((i * 7 + j * 3) % 11) - 5) / 50)));
+  expect(customers).toEqual(fixture.docs.X);
+  const scaled = await new StandardScaler().fitTransform(customers);
+  const doc = readFileSync(new URL("../../../docs/clustering.md", import.meta.url), "utf8");
+  for (let k = 2; k <= 6; k++) {
+    const km = await new KMeans({ nClusters: k, init: scaled.toArray().slice(0, k) }).fit(scaled);
+    const score = await silhouetteScore(scaled, km.labels_);
+    relClose([score], [fixture.docs.scores[k]], 1e-12);
+    expect(doc).toContain(`k = ${k}: silhouette ${fixture.docs.scores[k].toFixed(4)}`);
+  }
+  expect(doc).toContain(`best k: ${fixture.docs.best}`);
+});

@@ -39,7 +39,7 @@ const METRICS: readonly SilhouetteMetric[] = ["euclidean", "manhattan", "cosine"
  *
  * @example
  * ```ts
- * const s = await silhouetteSamples([[0], [1], [10], [11]], [0, 0, 1, 1]); // [0.9, 0.888.., 0.888.., 0.9]
+ * const s = await silhouetteSamples([[0], [1], [10], [11]], [0, 0, 1, 1]); // [0.9048, 0.8947, 0.8947, 0.9048]
  * ```
  */
 export async function silhouetteSamples(X: MatrixInput | ResidentMatrix, labels: LabelsInput, options: SilhouetteSamplesOptions = {}): Promise<Float64Array> {
@@ -52,7 +52,7 @@ export async function silhouetteSamples(X: MatrixInput | ResidentMatrix, labels:
  *
  * @example
  * ```ts
- * const score = await silhouetteScore([[0], [1], [10], [11]], [0, 0, 1, 1]); // 0.8944..
+ * const score = await silhouetteScore([[0], [1], [10], [11]], [0, 0, 1, 1]); // 0.8997
  * ```
  */
 export async function silhouetteScore(X: MatrixInput | ResidentMatrix, labels: LabelsInput, options: SilhouetteScoreOptions = {}): Promise<number> {
