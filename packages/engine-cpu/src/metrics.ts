@@ -81,27 +81,37 @@ function* sumsSteps(ctx: ClusterDistanceSumsContext, X: Matrix, metric: "euclide
 }
 
 /**
- * The euclidean sums on the WebAssembly SIMD kernels: X packed once, then per chunk of `chunkRows` rows the exact
- * distances of every row to the chunk's rows (KMeans' transform kernel with the chunk as centers: n x chunk float64,
- * equal to the pure-TypeScript distances), reduced into the chunk rows' sums in row order, so both paths give the
+ * The euclidean sums on the WebAssembly SIMD kernels: X packed once with its rows sorted by cluster (stably), then
+ * per chunk of `chunkRows` rows the exact distances of every row to the chunk's rows (KMeans' transform kernel with
+ * the chunk as centers: n x chunk float64, equal to the pure-TypeScript distances). Each cluster's distances are
+ * then one run of consecutive rows, added in row order as the TypeScript path adds them, so both paths give the
  * same sums. The chunk buffer is the only n-sized allocation besides X: at most `workingMemory` bytes.
  */
 function fastEuclideanSums(runtime: KernelRuntime, X: Matrix, ctx: ClusterDistanceSumsContext, chunkRows: number): Promise<Float64Array> {
-  const { rows: n, cols: d } = X;
+  const { rows: n, cols: d, data } = X;
   const { labels, nClusters: k } = ctx;
+  // Cluster c's rows are sorted[ends[c - 1] .. ends[c]), in row order.
+  const ends = new Int32Array(k);
+  for (let i = 0; i < n; i++) ends[labels[i]]++;
+  for (let c = 1; c < k; c++) ends[c] += ends[c - 1];
+  const next = Int32Array.from(ends, (e, c) => e - (c === 0 ? ends[0] : ends[c] - ends[c - 1]));
+  const sorted = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) sorted.set(data.subarray(i * d, (i + 1) * d), next[labels[i]]++ * d);
   return runtime.exclusive(async (arena, run) => {
-    const packed = new PackedRows(arena, run, runtime.slots, X.data, n, d, 1);
+    const packed = new PackedRows(arena, run, runtime.slots, sorted, n, d, 1);
     const centers = arena.alloc(chunkRows * d * 8);
     const out = arena.alloc(n * chunkRows * 8);
     const sums = new Float64Array(n * k);
+    const acc = new Float64Array(chunkRows);
     for (let start = 0; start < n; start += chunkRows) {
       const m = Math.min(chunkRows, n - start);
-      arena.f64(centers, m * d).set(X.data.subarray(start * d, (start + m) * d));
+      arena.f64(centers, m * d).set(data.subarray(start * d, (start + m) * d));
       await packed.distances(centers, m, out, "float64", 1);
       const D = arena.f64(out, n * m);
-      for (let j = 0; j < n; j++) {
-        const cluster = labels[j];
-        for (let c = 0; c < m; c++) sums[(start + c) * k + cluster] += D[j * m + c];
+      for (let c = 0, j = 0; c < k; c++) {
+        acc.fill(0);
+        for (; j < ends[c]; j++) for (let r = 0; r < m; r++) acc[r] += D[j * m + r];
+        for (let r = 0; r < m; r++) sums[(start + r) * k + c] = acc[r];
       }
     }
     return sums;
