@@ -94,7 +94,7 @@ function fastEuclideanSums(runtime: KernelRuntime, X: Matrix, ctx: ClusterDistan
   const ends = new Int32Array(k);
   for (let i = 0; i < n; i++) ends[labels[i]]++;
   for (let c = 1; c < k; c++) ends[c] += ends[c - 1];
-  const next = Int32Array.from(ends, (e, c) => e - (c === 0 ? ends[0] : ends[c] - ends[c - 1]));
+  const next = Int32Array.from(ends, (_, c) => (c === 0 ? 0 : ends[c - 1]));
   const sorted = new Float64Array(n * d);
   for (let i = 0; i < n; i++) sorted.set(data.subarray(i * d, (i + 1) * d), next[labels[i]]++ * d);
   return runtime.exclusive(async (arena, run) => {
