@@ -8,6 +8,7 @@ import { ValidationError } from "../errors.js";
 import { isResident, type DataMatrix, type ResidentMatrix } from "../data/resident.js";
 import { runFunctionHook } from "../engine/function-hook.js";
 import type { SilhouetteMetric } from "../engine/specs.js";
+import { throwIfAborted } from "../estimators/base.js";
 import { takeRows } from "../estimators/kmeans-init.js";
 import { checkMatrix, type MatrixInput } from "../validation/input.js";
 import { validateParam } from "../validation/params.js";
@@ -76,6 +77,7 @@ function input(X: MatrixInput | ResidentMatrix, method: string): DataMatrix {
 }
 
 async function samples(method: string, X: DataMatrix, labels: LabelsInput, options: SilhouetteSamplesOptions): Promise<Float64Array> {
+  throwIfAborted(options.signal);
   const metric = options.metric ?? "euclidean";
   validateParam(method, "metric", metric, [{ kind: "oneOf", values: METRICS }]);
   const { classes, encoded } = encodeLabels(labels, X.rows, { estimator: method, argument: "labels" });
