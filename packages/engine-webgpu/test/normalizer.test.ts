@@ -50,6 +50,16 @@ describeWebGPU("Normalizer on WebGPU", () => {
     }
   });
 
+  it("uses the threshold of X's dtype: 10 eps of float64 for float64 input, of float32 for float32 input", async () => {
+    const rows = [[1e-10, 0], [1e-7, 0], [3, 4]];
+    const run = (dtype: "float32" | "float64") =>
+      new Normalizer().setComputationalEngine("webgpu", { fallback: false }).fitTransform(Matrix.from(rows).astype(dtype));
+    // scikit-learn: normalize(float64 rows) = [[1, 0], [1, 0], [0.6, 0.8]]; normalize(float32 rows) leaves rows 0 and 1 unchanged.
+    (await run("float64")).toArray().flat().forEach((v, i) => expect(v).toBeCloseTo([1, 0, 1, 0, 0.6, 0.8][i], 6));
+    const f32 = (await run("float32")).toArray();
+    expect(f32.slice(0, 2)).toEqual([[Math.fround(1e-10), 0], [Math.fround(1e-7), 0]]);
+  });
+
   it("declines values whose row sums could overflow float32, and the CPU engine takes the call", async () => {
     const normalizer = new Normalizer().setComputationalEngine(["webgpu", "cpu"]);
     const X = Matrix.from([[3e19, 4e19], [1, 1]]);
