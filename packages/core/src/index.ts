@@ -62,7 +62,9 @@ export {
   type KNeighborsGraphOptions,
   type RadiusNeighborsGraphOptions,
 } from "./estimators/neighbors-base.js";
+export { Normalizer, type NormalizerParams } from "./estimators/normalizer.js";
 export { StandardScaler, type StandardScalerParams } from "./estimators/standard-scaler.js";
+export { silhouetteSamples, silhouetteScore, type SilhouetteSamplesOptions, type SilhouetteScoreOptions } from "./metrics/silhouette.js";
 export { Pipeline, type NamedStep, type PipelineStep, type FinalStep, type PredictionOf, type TransformOf, type StepsByName } from "./pipeline/pipeline.js";
 export { loadModel, type LoadedModel } from "./persistence/load.js";
 export { type LoadedEstimator } from "./persistence/estimators.js";

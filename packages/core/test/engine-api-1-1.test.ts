@@ -101,7 +101,7 @@ describe("declining is explicit", () => {
       new EngineValidationError('Engine "nulls": estimators.NearestNeighbors must be an object of hook functions, got null.'),
     );
     expect(() => registerEngine({ ...base, name: "empty", estimators: {} })).toThrow(
-      'Engine "empty" implements no estimator: estimators must name at least one of KMeans, KNeighborsClassifier, KNeighborsRegressor, NearestNeighbors, StandardScaler.',
+      'Engine "empty" implements no estimator: estimators must name at least one of KMeans, KNeighborsClassifier, KNeighborsRegressor, NearestNeighbors, Normalizer, StandardScaler, metrics.',
     );
   });
 });

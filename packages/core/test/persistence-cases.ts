@@ -8,6 +8,7 @@ import {
   loadModel,
   Matrix,
   NearestNeighbors,
+  Normalizer,
   Pipeline,
   RandomState,
   saveModel,
@@ -71,6 +72,30 @@ export function roundTripCases(engine: () => string): void {
       expect(await loaded.inverseTransform(Q)).toEqual(await scaler.inverseTransform(Q));
       expect([loaded.mean_, loaded.var_, loaded.scale_, loaded.nSamplesSeen_]).toEqual([scaler.mean_, scaler.var_, scaler.scale_, scaler.nSamplesSeen_]);
       expect(loaded.engineUsed_).toBe(engine());
+    });
+
+    it("Normalizer: transform, norm and nFeaturesIn_", async () => {
+      const normalizer = await on(new Normalizer({ norm: "l1" })).fit(X);
+      const loaded = await roundTrip(normalizer);
+      expect(loaded.getParams()).toEqual({ norm: "l1" });
+      expect(loaded.nFeaturesIn_).toBe(3);
+      const Z = await loaded.transform(Q);
+      expect(Z.dtype).toBe(dtype);
+      expect(Z).toEqual(await normalizer.transform(Q));
+      expect(loaded.engineUsed_).toBe(engine());
+    });
+
+    it("Pipeline Normalizer -> NearestNeighbors: kneighbors of normalised queries", async () => {
+      const pipe = await new Pipeline([
+        ["unit", new Normalizer()],
+        ["nn", new NearestNeighbors({ nNeighbors: 2 })],
+      ])
+        .setComputationalEngine(engine(), { fallback: false })
+        .fit(X);
+      // On a device engine the neighbours' training set is the normaliser's resident output: saveModel reads it back.
+      const loaded = await roundTrip(pipe, "saveModel");
+      const neighbours = async (p: typeof pipe) => (p.namedSteps.nn as NearestNeighbors).kneighbors(await (p.namedSteps.unit as Normalizer).transform(Q));
+      expect(await neighbours(loaded)).toEqual(await neighbours(pipe));
     });
 
     it("NearestNeighbors: kneighbors of queries and of the training set", async () => {

@@ -3,6 +3,8 @@ import type { Engine } from "@plugml/core";
 import { KernelRuntime, type FastPath } from "./fast/runtime.js";
 import { kmeansHooks } from "./kmeans.js";
 import { neighborsHooks } from "./neighbors.js";
+import { metricsHooks } from "./metrics.js";
+import { normalizerHooks } from "./normalizer.js";
 import { standardScalerHooks } from "./standard-scaler.js";
 
 /** Options of {@link createCpuEngine}. */
@@ -52,11 +54,13 @@ export function createCpuEngine(options: CpuEngineOptions = {}): Engine {
   return {
     name: options.name ?? "cpu",
     version: "0.1.0",
-    coreApi: "^1.2.0",
+    coreApi: "^1.3.0",
     estimators: {
       KMeans: kmeansHooks(fast),
       ...neighborsHooks(fast),
+      Normalizer: normalizerHooks,
       StandardScaler: standardScalerHooks,
+      metrics: metricsHooks(fast),
     },
     dispose: () => fast.runtime?.dispose(),
   };

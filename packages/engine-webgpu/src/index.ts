@@ -14,6 +14,8 @@ import type { Engine, TraceRecorder } from "@plugml/core";
 import { disposeDevice } from "./device.js";
 import { kmeansHooks } from "./kmeans.js";
 import { kNeighborsClassifierHooks, kNeighborsRegressorHooks, nearestNeighborsHooks } from "./neighbors.js";
+import { metricsHooks } from "./metrics.js";
+import { normalizerHooks } from "./normalizer.js";
 import { resolveOptions, type WebGPUEngineOptions } from "./options.js";
 import { ENGINE_NAME } from "./resident.js";
 import { standardScalerHooks } from "./standard-scaler.js";
@@ -32,13 +34,15 @@ export function createWebGPUEngine(options: WebGPUEngineOptions = {}): Engine {
   return {
     name: ENGINE_NAME,
     version: "0.1.0",
-    coreApi: "^1.2.0",
+    coreApi: "^1.3.0",
     estimators: {
       KMeans: reportingThreads(kmeansHooks(settings)),
       KNeighborsClassifier: reportingThreads(kNeighborsClassifierHooks(settings)),
       KNeighborsRegressor: reportingThreads(kNeighborsRegressorHooks(settings)),
       NearestNeighbors: reportingThreads(nearestNeighborsHooks(settings)),
+      Normalizer: reportingThreads(normalizerHooks(settings)),
       StandardScaler: reportingThreads(standardScalerHooks(settings)),
+      metrics: reportingThreads(metricsHooks(settings)),
     },
     dispose: disposeDevice,
   };

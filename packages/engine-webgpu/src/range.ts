@@ -86,6 +86,21 @@ export function scalerTransformRange(maxAbs: Float64Array, mean: Float32Array, s
   return true;
 }
 
+/**
+ * Normalizer.transform of data of largest magnitude `a` over `cols` features: the row sum (of |x| for l1, of x^2
+ * for l2) must stay below 2^126; and data all below 2^-102 would lose terms flushed to zero beyond float32
+ * rounding of the norms it is divided by.
+ */
+export function normalizerRange(norm: "l1" | "l2" | "max", cols: number, a: number): true | string {
+  const high = norm === "l2" ? Math.sqrt(HUGE / cols) : norm === "l1" ? HUGE / cols : HUGE;
+  const rule = norm === "l2" ? "d max|x|^2 <= 2^126" : norm === "l1" ? "d max|x| <= 2^126" : "max|x| <= 2^126";
+  const found = `values with |x| up to ${num(a)}`;
+  const need = (bound: string) => `the ${norm} norms of rows of ${cols} features need max |x| ${bound} (${rule})`;
+  if (a > high) return tooLarge(found, need(`<= ${num(high)}`), "so that the row sums stay below 2^126");
+  if (a > 0 && a < FLOOR) return tooSmall(found, need(">= 2^-102"));
+  return true;
+}
+
 /** Largest and smallest admissible max|x| for distances of one kind over `cols` features, and the largest distance. */
 function distanceBounds(kind: DistanceKind, p: number, cols: number, a: number): { high: number; low: number; rule: string; farthest: number } {
   switch (kind) {
@@ -119,6 +134,20 @@ export function distanceRange(kind: DistanceKind, p: number, cols: number, a: nu
   const need = (bound: string) => `${kind} distances over ${cols} features need max |x| ${bound} (${rule})`;
   if (a > high) return tooLarge(found, need(`<= ${num(high)}`), "so that the sums stay below 2^126");
   if (a > 0 && a < low) return tooSmall(found, need(`>= ${num(low)}`));
+  return true;
+}
+
+/**
+ * Sums of `n` euclidean or manhattan distances among data of largest magnitude `a` over `cols` features (the
+ * silhouette's): each distance as {@link distanceRange} requires, and n of the largest below 2^126.
+ */
+export function clusterSumsRange(metric: "euclidean" | "manhattan", cols: number, n: number, a: number): true | string {
+  const distances = distanceRange(metric, metric === "euclidean" ? 2 : 1, cols, a);
+  if (distances !== true) return distances;
+  const farthest = distanceBounds(metric, metric === "euclidean" ? 2 : 1, cols, a).farthest;
+  if (n * farthest > HUGE) {
+    return tooLarge(`values with |x| up to ${num(a)}`, `sums of ${n} ${metric} distances up to ${num(farthest)} must stay below 2^126`, "or they overflow");
+  }
   return true;
 }
 

@@ -20,6 +20,7 @@ interface ContractContext {
   readonly nInit?: number;
   readonly radius?: number;
   readonly sortResults?: boolean;
+  readonly nClusters?: number;
 }
 
 /** Returns what is wrong with `value`, or undefined when it meets the hook's contract. */
@@ -94,6 +95,7 @@ const modelHooks: Partial<Record<HookName, Partial<Record<EstimatorName, Contrac
   transform: {
     KMeans: (v, ctx) => matrixOf(v, queryRows(ctx), (ctx.params as Params).nClusters!, ctx.X?.dtype, engineOutput(ctx), "distances"),
     StandardScaler: (v, ctx) => matrixOf(v, queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, engineOutput(ctx), "the transformed X"),
+    Normalizer: (v, ctx) => matrixOf(v, queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, engineOutput(ctx), "the normalized X"),
   },
   inverseTransform: {
     StandardScaler: (v, ctx) => matrixOf(v, queryRows(ctx), ctx.X!.cols, ctx.X?.dtype, engineOutput(ctx), "the inverse-transformed X"),
@@ -101,6 +103,7 @@ const modelHooks: Partial<Record<HookName, Partial<Record<EstimatorName, Contrac
   score: {
     KMeans: (v) => (typeof v !== "number" || Number.isNaN(v) ? `score must be a number, got ${describe(v)}` : undefined),
   },
+  clusterDistanceSums: { metrics: clusterDistanceSumsContract },
   kneighbors: {
     NearestNeighbors: kneighborsContract,
     KNeighborsClassifier: kneighborsContract,
@@ -112,6 +115,14 @@ const modelHooks: Partial<Record<HookName, Partial<Record<EstimatorName, Contrac
     KNeighborsRegressor: radiusNeighborsContract,
   },
 };
+
+/** `metrics.clusterDistanceSums`: n x nClusters float64 sums of distances, none negative or NaN. */
+function clusterDistanceSumsContract(v: unknown, ctx: ContractContext): string | undefined {
+  const size = ctx.X!.rows * ctx.nClusters!;
+  if (!(v instanceof Float64Array) || v.length !== size) return `sums must be a Float64Array of ${ctx.X!.rows} x ${ctx.nClusters} values, got ${describe(v)}`;
+  for (let i = 0; i < size; i++) if (!(v[i] >= 0)) return `sums[${i}] is ${v[i]}; sums of distances are >= 0`;
+  return undefined;
+}
 
 function kneighborsContract(v: unknown, ctx: ContractContext): string | undefined {
   const rows = queryRows(ctx);
@@ -234,6 +245,8 @@ const fittedModels: Partial<Record<EstimatorName, Contract>> = {
     if (typeof m.nSamplesSeen !== "number" || !(m.nSamplesSeen > 0)) return `nSamplesSeen must be a positive number, got ${String(m.nSamplesSeen)}`;
     return undefined;
   },
+  Normalizer: (v) =>
+    typeof v === "object" && v !== null && Object.keys(v).length === 0 ? undefined : `the fitted Normalizer model must be the empty object {}, got ${describe(v)}`,
   NearestNeighbors: neighborsModel,
   KNeighborsClassifier: neighborsModel,
   KNeighborsRegressor: neighborsModel,

@@ -7,7 +7,7 @@ import type { DataMatrix, ResidentMatrix } from "../data/resident.js";
 import type { RandomState } from "../validation/random-state.js";
 
 /** Version of the engine API described in this file; engines declare the semver range they support in `coreApi`. */
-export const ENGINE_API_VERSION = "1.2.0";
+export const ENGINE_API_VERSION = "1.3.0";
 
 /** Hooks that run once per `fit`: `prepareFit` selects the engine, `fit` computes, `postFit` hands back host data. */
 export const LIFECYCLE_HOOKS = ["prepareFit", "fit", "postFit"] as const;
@@ -25,16 +25,31 @@ export const HOOK_SPECS = {
   },
   KNeighborsRegressor: { required: ["fit", "predict", "kneighbors"], optional: ["accepts", "shouldRun", "prepareFit", "postFit", "radiusNeighbors"] },
   NearestNeighbors: { required: ["fit", "kneighbors"], optional: ["accepts", "shouldRun", "prepareFit", "postFit", "radiusNeighbors"] },
+  Normalizer: { required: ["fit", "transform"], optional: ["accepts", "shouldRun", "prepareFit", "postFit"] },
   StandardScaler: {
     required: ["fit", "transform", "inverseTransform"],
     optional: ["accepts", "shouldRun", "prepareFit", "postFit"],
   },
+  /** Not an estimator: the hooks of core's metric functions (engine API 1.3), each optional. */
+  metrics: { required: [], optional: ["accepts", "shouldRun", "clusterDistanceSums"] },
 } as const satisfies Record<string, { required: readonly string[]; optional: readonly string[] }>;
 
-/** Names of the estimators engines can implement. */
+/** Names of the estimators engines can implement, and `"metrics"`, the hooks of core's metric functions. */
 export type EstimatorName = keyof typeof HOOK_SPECS;
 /** A hook an engine implements (not counting the gates `accepts` and `shouldRun`). */
-export type HookName = "init" | "prepareFit" | "fit" | "postFit" | "predict" | "predictProba" | "transform" | "inverseTransform" | "kneighbors" | "score" | "radiusNeighbors";
+export type HookName =
+  | "init"
+  | "prepareFit"
+  | "fit"
+  | "postFit"
+  | "predict"
+  | "predictProba"
+  | "transform"
+  | "inverseTransform"
+  | "kneighbors"
+  | "score"
+  | "radiusNeighbors"
+  | "clusterDistanceSums";
 
 /** Records what a hook call moved and converted; every number ends up in that call's trace entry. */
 export interface TraceRecorder {
@@ -333,6 +348,64 @@ export interface StandardScalerHooks {
   inverseTransform(ctx: ModelContext<StandardScalerParamsResolved, StandardScalerModel> & { X: DataMatrix }): DataMatrix | undefined | Promise<DataMatrix | undefined>;
 }
 
+// ---- Normalizer -----------------------------------------------------------------------------------------------
+
+/** The norm {@link NormalizerHooks} divide each row by: sum of |x|, Euclidean, or largest |x|. */
+export type NormalizerNorm = "l1" | "l2" | "max";
+/** Normalizer parameters as engines see them. */
+export interface NormalizerParamsResolved {
+  norm: NormalizerNorm;
+}
+/** A fitted Normalizer has no statistics (scikit-learn's fit only checks X): the model is the empty object. */
+export type NormalizerModel = Record<string, never>;
+/** The Normalizer hooks an engine implements (engine API 1.3). */
+export interface NormalizerHooks {
+  accepts?(ctx: AcceptsContext<NormalizerParamsResolved, NormalizerModel>): true | string | Promise<true | string>;
+  shouldRun?(ctx: AcceptsContext<NormalizerParamsResolved, NormalizerModel>): true | string | Promise<true | string>;
+  prepareFit?(ctx: FitContext<NormalizerParamsResolved, Record<string, never>>): unknown;
+  /** Selects the engine; returns the empty model `{}` (or state for `postFit`, which must then return `{}`). */
+  fit(ctx: FitContext<NormalizerParamsResolved, Record<string, never>>): unknown;
+  postFit?(ctx: FitContext<NormalizerParamsResolved, Record<string, never>>): NormalizerModel | Promise<NormalizerModel>;
+  /**
+   * Each row divided by its norm, in X's dtype, as scikit-learn's `normalize`: norms computed in X's dtype, and a
+   * row whose norm is below 10 x the dtype's machine epsilon left unchanged. Where a norm overflows although the
+   * quotients are representable (float64 values near the maximum), the quotients must still be right.
+   */
+  transform(ctx: ModelContext<NormalizerParamsResolved, NormalizerModel> & { X: DataMatrix }): DataMatrix | undefined | Promise<DataMatrix | undefined>;
+}
+
+// ---- Metrics --------------------------------------------------------------------------------------------------
+
+/** Distances `silhouetteScore` and `silhouetteSamples` compute (scikit-learn's names and formulas). */
+export type SilhouetteMetric = "euclidean" | "manhattan" | "cosine";
+/** Parameters of the `clusterDistanceSums` hook. */
+export interface ClusterDistanceSumsParams {
+  metric: SilhouetteMetric;
+}
+/**
+ * Context of `metrics.clusterDistanceSums`, the pairwise reduction behind the silhouette: for every row i of X
+ * and every cluster c, the sum over the rows j labelled c of d(x_i, x_j) (row i itself included, at distance 0).
+ * Compute it in chunks of rows, as scikit-learn's `pairwise_distances_chunked` does: never n x n distances at once.
+ * `metric` is scikit-learn's: euclidean, manhattan (sum of |differences|), or cosine (1 - the dot product of the
+ * rows normalised as `normalize` does, clipped to [0, 2], 0 from a row to itself).
+ */
+export interface ClusterDistanceSumsContext extends HookContext<ClusterDistanceSumsParams> {
+  readonly X: DataMatrix;
+  readonly nSamples: number;
+  readonly nFeatures: number;
+  readonly dtype: DType;
+  /** Cluster of each row, in [0, nClusters); every cluster has at least one row. */
+  readonly labels: Int32Array;
+  readonly nClusters: number;
+}
+/** The hooks of core's metric functions an engine implements (`HOOK_SPECS.metrics`; all optional). */
+export interface MetricsHooks {
+  accepts?(ctx: ClusterDistanceSumsContext): true | string | Promise<true | string>;
+  shouldRun?(ctx: ClusterDistanceSumsContext): true | string | Promise<true | string>;
+  /** nSamples x nClusters sums of distances, row-major, as float64 (see {@link ClusterDistanceSumsContext}). */
+  clusterDistanceSums?(ctx: ClusterDistanceSumsContext): Float64Array | Promise<Float64Array>;
+}
+
 // ---- Engine ---------------------------------------------------------------------------------------------------
 
 /** The hook implementations an engine provides, per estimator. Every estimator is optional. */
@@ -341,7 +414,10 @@ export interface EngineEstimators {
   KNeighborsClassifier?: KNeighborsClassifierHooks;
   KNeighborsRegressor?: KNeighborsRegressorHooks;
   NearestNeighbors?: NearestNeighborsHooks;
+  Normalizer?: NormalizerHooks;
   StandardScaler?: StandardScalerHooks;
+  /** Hooks of core's metric functions (engine API 1.3). */
+  metrics?: MetricsHooks;
 }
 
 /** A computational engine: a plain object registered with `registerEngine`. */

@@ -108,8 +108,37 @@ export interface RegressorCase {
   expected: { predict: number[] };
 }
 
+/** A Normalizer reference case: `fit(X).transform(X)` with one norm. */
+export interface NormalizerCase {
+  name: string;
+  estimator: "Normalizer";
+  params: { norm: "l1" | "l2" | "max" };
+  X: number[][];
+  expected: { transform: number[][] };
+}
+
+/** A silhouette reference case: `silhouette_samples` and `silhouette_score`, through `metrics.clusterDistanceSums`. */
+export interface SilhouetteCase {
+  name: string;
+  estimator: "metrics";
+  function: "silhouette";
+  metric: "euclidean" | "manhattan" | "cosine";
+  X: number[][];
+  labels: number[];
+  expected: { samples: number[]; score: number };
+}
+
 /** Any reference case; `estimator` tells which. */
-export type ReferenceCase = KMeansCase | KMeansNInitCase | ScalerCase | ClassifierCase | NeighborsCase | RadiusNeighborsCase | RegressorCase;
+export type ReferenceCase =
+  | KMeansCase
+  | KMeansNInitCase
+  | ScalerCase
+  | ClassifierCase
+  | NeighborsCase
+  | RadiusNeighborsCase
+  | RegressorCase
+  | NormalizerCase
+  | SilhouetteCase;
 
 /** The shipped reference results: how they were generated, and the cases. */
 export interface ReferenceData {

@@ -4,6 +4,9 @@
  */
 import { Matrix, type DType } from "../data/matrix.js";
 import { registerEngine, getEngine, unregisterEngine } from "../engine/registry.js";
+import { withConfig } from "../engine/config.js";
+import { addTraceListener, type TraceEntry } from "../engine/trace.js";
+import { silhouetteSamples, silhouetteScore } from "../metrics/silhouette.js";
 import { HOOK_SPECS, type Engine, type EstimatorName } from "../engine/specs.js";
 import { KMeans } from "../estimators/kmeans.js";
 import { kmeansPlusPlus, randomInit } from "../estimators/kmeans-init.js";
@@ -11,10 +14,22 @@ import { RandomState } from "../validation/random-state.js";
 import { KNeighborsClassifier } from "../estimators/kneighbors-classifier.js";
 import { KNeighborsRegressor } from "../estimators/kneighbors-regressor.js";
 import { NearestNeighbors } from "../estimators/nearest-neighbors.js";
+import { Normalizer } from "../estimators/normalizer.js";
 import { StandardScaler } from "../estimators/standard-scaler.js";
 import { assertAllClose, assertClose, assertEqual } from "./assert.js";
 import type { KMeansHooks } from "../engine/specs.js";
-import type { ClassifierCase, KMeansCase, KMeansNInitCase, NeighborsCase, RadiusNeighborsCase, ReferenceCase, RegressorCase, ScalerCase } from "./reference-types.js";
+import type {
+  ClassifierCase,
+  KMeansCase,
+  KMeansNInitCase,
+  NeighborsCase,
+  NormalizerCase,
+  RadiusNeighborsCase,
+  ReferenceCase,
+  RegressorCase,
+  ScalerCase,
+  SilhouetteCase,
+} from "./reference-types.js";
 import { sklearnReference } from "./sklearn-reference.js";
 
 /** The parts of a test framework the kit needs (jest's and vitest's globals fit). */
@@ -146,6 +161,20 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         ranOn(noStd, "StandardScaler.inverseTransform");
       });
 
+      itFor(["Normalizer"], "Normalizer: rows of norm 0 are left unchanged, and the output keeps X's dtype", async () => {
+        const X = m([[3, -4], [0, 0], [1, 1]]);
+        const l2 = await on(new Normalizer()).fit(X);
+        assertEqual(l2.nFeaturesIn_, 2, "nFeaturesIn_");
+        const Z = await l2.transform(X);
+        assertEqual(Z.dtype, dtype, "Normalizer.transform dtype");
+        assertAllClose(Z.toArray(), [[0.6, -0.8], [0, 0], [Math.SQRT1_2, Math.SQRT1_2]], rtol, "l2 transform");
+        const l1 = await on(new Normalizer({ norm: "l1" })).fit(X);
+        assertAllClose((await l1.transform(X)).toArray(), [[3 / 7, -4 / 7], [0, 0], [0.5, 0.5]], rtol, "l1 transform");
+        const max = await on(new Normalizer({ norm: "max" })).fit(X);
+        assertAllClose((await max.transform(X)).toArray(), [[0.75, -1], [0, 0], [1, 1]], rtol, "max transform");
+        ranOn(max, "Normalizer.transform");
+      });
+
       itFor(["KNeighborsRegressor"], "KNeighborsRegressor: distance weights give exact matches all the weight", async () => {
         const reg = await on(new KNeighborsRegressor({ nNeighbors: 2, weights: "distance" })).fit(m([[0], [1], [3]]), [10, 20, 40]);
         assertAllClose(Array.from(await reg.predict(m([[1], [2]]))), [20, 30], rtol, "predict");
@@ -175,6 +204,10 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         return "kind" in c ? radiusCase(c) : neighborsCase(c);
       case "KNeighborsRegressor":
         return regressorCase(c);
+      case "Normalizer":
+        return normalizerCase(c);
+      case "metrics":
+        return silhouetteCase(c);
     }
   }
 
@@ -335,6 +368,32 @@ export function runConformanceSuite(options: ConformanceOptions): void {
       const g = await nn.kneighborsGraph(undefined, { nNeighbors, mode: "distance" });
       assertAllClose(g.toDense().toArray(), dense, rtol, `kneighborsGraph(nNeighbors=${nNeighbors}, "distance")`);
     }
+  }
+
+  async function normalizerCase(c: NormalizerCase): Promise<void> {
+    const normalizer = await on(new Normalizer(c.params)).fit(m(c.X));
+    ranOn(normalizer, "Normalizer.fit");
+    assertAllClose((await normalizer.transform(m(c.X))).toArray(), c.expected.transform, rtol, `transform(X) with norm "${c.params.norm}"`);
+    ranOn(normalizer, "Normalizer.transform");
+  }
+
+  /** The silhouette on this engine alone (a scope naming only it), its hook run traced through a global listener. */
+  async function silhouetteCase(c: SilhouetteCase): Promise<void> {
+    ensure();
+    const seen: TraceEntry[] = [];
+    const stop = addTraceListener((entry) => seen.push(entry));
+    try {
+      const X = m(c.X);
+      const [samples, score] = await withConfig({ engines: [name], fallback: false }, () =>
+        Promise.all([silhouetteSamples(X, c.labels, { metric: c.metric }), silhouetteScore(X, c.labels, { metric: c.metric })]),
+      );
+      assertAllClose(Array.from(samples), c.expected.samples, rtol, `silhouetteSamples (${c.metric})`);
+      assertClose(score, c.expected.score, rtol, `silhouetteScore (${c.metric})`);
+    } finally {
+      stop();
+    }
+    const ran = seen.filter((e) => e.hook === "clusterDistanceSums" && e.outcome === "ran").map((e) => e.engine);
+    assertEqual(ran, [name, name], "engines that ran metrics.clusterDistanceSums");
   }
 
   async function regressorCase(c: RegressorCase): Promise<void> {
