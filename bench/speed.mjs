@@ -2,7 +2,8 @@
 // one invocation (the machine is shared, so only ratios from one run are comparable). Prints one table per workload
 // and writes bench/results/speed.json and bench/results/speed.md.
 //
-//   node bench/speed.mjs                   the whole comparison (about four minutes)
+//   node bench/speed.mjs                   the whole comparison (about eight minutes; bench/silhouette.mjs and
+//                                          bench/radius.mjs run as part of it)
 //   node bench/speed.mjs --no-peers        skip the JavaScript peers
 //   node bench/speed.mjs --no-webgpu       skip the webgpu engine
 //   node bench/speed.mjs --rss-child=NAME  (internal) one workload alone ("knn" or "cosine"), reporting its peak
@@ -307,7 +308,10 @@ async function main() {
   printSummary(summary, ceiling);
   console.log(`Peak RSS, whole process incl. data generation (VmHWM of a child process): float32 KNN ${(rss.knn / 2 ** 20).toFixed(0)} MiB, cosine ${(rss.cosine / 2 ** 20).toFixed(0)} MiB`);
 
+  const others = otherWorkloads();
+
   const results = {
+    others,
     date: new Date().toISOString(),
     machine: { node: process.version, cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memoryGiB: os.totalmem() / 2 ** 30 },
     sklearn: sklearn && { version: sklearn.version, numpy: sklearn.numpy, threadpools: sklearn.threadpools },
@@ -320,6 +324,22 @@ async function main() {
   writeFileSync(path.join(here, "results", "speed.json"), JSON.stringify(results, null, 2) + "\n");
   writeFileSync(path.join(here, "results", "speed.md"), markdownReport(results));
   console.log(`\nwrote bench/results/speed.json and bench/results/speed.md`);
+}
+
+/**
+ * The workloads with scripts of their own (each against scikit-learn on the same data, with the peak RSS of a
+ * child run): silhouetteScore on 20,000 x 32 and radiusNeighbors on 100,000 x 64. Run as child processes, so that
+ * their memory is their own; their lines are printed and kept in the report.
+ */
+function otherWorkloads() {
+  return ["silhouette.mjs", "radius.mjs"].map((script) => {
+    console.log(`\nbench/${script} ...`);
+    const child = spawnSync(process.execPath, [path.join(here, script)], { encoding: "utf8" });
+    if (child.status !== 0) throw new Error(`bench/${script} failed: ${child.stderr}`);
+    const lines = child.stdout.trim().split("\n");
+    for (const line of lines) console.log(`  ${line}`);
+    return { script: `bench/${script}`, lines };
+  });
 }
 
 /** One line per workload: scikit-learn's time, plugml cpu's, their ratio and plugml's share of the SIMD ceiling. */

@@ -72,5 +72,6 @@ export function markdownReport(results) {
   }
   const mib = (b) => (b / 2 ** 20).toFixed(0);
   lines.push(`Peak RSS, whole process: float32 KNN ${mib(results.peakRssBytes.knn)} MiB, cosine ${mib(results.peakRssBytes.cosine)} MiB.`, "");
+  for (const { script, lines: output } of results.others ?? []) lines.push(`## ${script}`, "", "```text", ...output, "```", "");
   return lines.join("\n");
 }
