@@ -25,6 +25,7 @@ export {
   PlugmlWarning,
   ConvergenceWarning,
   ParameterWarning,
+  UndefinedMetricWarning,
   addWarningListener,
   type WarningListener,
 } from "./warnings.js";
@@ -75,3 +76,20 @@ export {
 export { RandomState } from "./validation/random-state.js";
 export { type MatrixInput } from "./validation/input.js";
 export { type Label, type LabelsInput } from "./validation/targets.js";
+export {
+  accuracyScore,
+  confusionMatrix,
+  precisionRecallFscoreSupport,
+  classificationReport,
+  type AccuracyScoreOptions,
+  type ConfusionMatrixOptions,
+  type Average,
+  type PrecisionRecallFscoreOptions,
+  type PerLabelScores,
+  type AveragedScores,
+  type ClassificationReportOptions,
+  type ClassificationReportDict,
+  type ReportRow,
+} from "./metrics/classification.js";
+export { r2Score, meanSquaredError, type MeanSquaredErrorOptions } from "./metrics/regression.js";
+export { adjustedRandScore } from "./metrics/cluster.js";
