@@ -56,7 +56,7 @@ describe("confusionMatrix", () => {
 });
 
 describe("precisionRecallFscoreSupport", () => {
-  test.each(metrics.prf.map((c: any, i: number) => [i, JSON.stringify(c.options), c] as [number, string, any]))("case %i %s equals scikit-learn's, warnings included", (_i, _o, c) => {
+  test.each(metrics.prf.map((c: any, i: number) => [i, c]))("case %i equals scikit-learn's, warnings included", (_i, c: any) => {
     const [result, warnings] = withWarnings(() => precisionRecallFscoreSupport(c.yTrue, c.yPred, c.options));
     for (const key of ["precision", "recall", "fscore"] as const) {
       const got = result[key];
