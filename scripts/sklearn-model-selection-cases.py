@@ -252,6 +252,30 @@ out["cv"] = {
 }
 
 
+# ---------------------------------------------------------------- Pipeline
+from sklearn.pipeline import make_pipeline
+
+names = [name for name, _ in make_pipeline(StandardScaler(), "passthrough", StandardScaler(), "passthrough", StandardScaler(), KNeighborsClassifier()).steps]
+pipe = Pipeline([("scale", StandardScaler()), ("skip", "passthrough"), ("knn", KNeighborsClassifier(n_neighbors=4, weights="distance"))])
+pipe.fit(Xc[:30], yc[:30])
+score_weights = np.round(rs.uniform(0.1, 2, size=6), 3)
+scalers = Pipeline([("a", StandardScaler()), ("b", "passthrough"), ("c", StandardScaler(with_std=False))])
+Xt = scalers.fit_transform(Xr)
+out["pipeline"] = {
+    "makePipelineNames": names,
+    "classes": pipe.classes_.tolist(),
+    "predictProba": pipe.predict_proba(Xc[30:]).tolist(),
+    "predict": pipe.predict(Xc[30:]).tolist(),
+    "scoreWeights": score_weights.tolist(),
+    "score": pipe.score(Xc[30:], yc[30:]),
+    "weightedScore": pipe.score(Xc[30:], yc[30:], sample_weight=score_weights),
+    "fitTransform": Xt.tolist(),
+    "inverseTransform": scalers.inverse_transform(np.round(Xt, 1)).tolist(),
+    "inverseTransformInput": np.round(Xt, 1).tolist(),
+    "deepParamNames": sorted(k for k in Pipeline([("scale", StandardScaler()), ("knn", KNeighborsClassifier())]).get_params(deep=True) if "__" in k),
+}
+
+
 # ---------------------------------------------------------------- docs/model-selection.md
 # The doc splits iris with plugml's trainTestSplit(..., { testSize: 0.2, stratify: y, randomState: 42 }). plugml's
 # generator is xoshiro128** (not numpy's Mersenne Twister), so the split is reproduced here with a port of

@@ -59,7 +59,24 @@ export {
   type KNeighborsResult,
 } from "./estimators/neighbors-base.js";
 export { StandardScaler, type StandardScalerParams } from "./estimators/standard-scaler.js";
-export { Pipeline, type NamedStep, type PipelineStep, type FinalStep, type PredictionOf, type TransformOf, type StepsByName } from "./pipeline/pipeline.js";
+export {
+  Pipeline,
+  makePipeline,
+  type NamedStep,
+  type NamedSteps,
+  type Passthrough,
+  type PipelineStep,
+  type FinalStep,
+  type PredictionOf,
+  type TransformOf,
+  type ClassesOf,
+  type StepsByName,
+  type ParamsOf,
+  type StepParams,
+  type PipelineParams,
+  type ScoreOptions,
+} from "./pipeline/pipeline.js";
+export { clone, type Cloneable } from "./estimators/clone.js";
 export { loadModel, type LoadedModel } from "./persistence/load.js";
 export { type LoadedEstimator } from "./persistence/estimators.js";
 export { saveModel, type Saveable } from "./persistence/save.js";
@@ -91,5 +108,5 @@ export {
   type ClassificationReportDict,
   type ReportRow,
 } from "./metrics/classification.js";
-export { r2Score, meanSquaredError, type MeanSquaredErrorOptions } from "./metrics/regression.js";
+export { r2Score, meanSquaredError, type R2ScoreOptions, type MeanSquaredErrorOptions } from "./metrics/regression.js";
 export { adjustedRandScore } from "./metrics/cluster.js";

@@ -1,12 +1,22 @@
 /** Regression metrics on target arrays, matching scikit-learn 1.2's `r2_score` and `mean_squared_error`. */
-import { checkRegressionTargets, type NumbersInput } from "../validation/targets.js";
+import { checkRegressionTargets, checkSampleWeight, type NumbersInput } from "../validation/targets.js";
 import { checkSameLength } from "./labels.js";
 
-/** Both target arrays, validated (finite numbers, same non-zero length) as float64 copies. */
-function targetPair(yTrue: NumbersInput, yPred: NumbersInput, fn: string): [Float64Array, Float64Array] {
+/** Options of {@link r2Score}. */
+export interface R2ScoreOptions {
+  /** Per-sample weights. */
+  sampleWeight?: NumbersInput;
+}
+
+/** Both target arrays, validated (finite numbers, same non-zero length) as float64 copies, and the weights. */
+function targetPair(yTrue: NumbersInput, yPred: NumbersInput, sampleWeight: NumbersInput | undefined, fn: string): [Float64Array, Float64Array, Float64Array] {
   checkSameLength(yTrue, yPred, fn);
   const n = yTrue.length;
-  return [checkRegressionTargets(yTrue, n, { estimator: fn, argument: "yTrue" }), checkRegressionTargets(yPred, n, { estimator: fn, argument: "yPred" })];
+  return [
+    checkRegressionTargets(yTrue, n, { estimator: fn, argument: "yTrue" }),
+    checkRegressionTargets(yPred, n, { estimator: fn, argument: "yPred" }),
+    checkSampleWeight(sampleWeight, n, { estimator: fn, argument: "sampleWeight" }),
+  ];
 }
 
 /**
@@ -15,16 +25,20 @@ function targetPair(yTrue: NumbersInput, yPred: NumbersInput, fn: string): [Floa
  *
  * @example r2Score([1, 2, 3], [1, 2, 4]) // 0.5
  */
-export function r2Score(yTrue: NumbersInput, yPred: NumbersInput): number {
-  const [t, p] = targetPair(yTrue, yPred, "r2Score");
+export function r2Score(yTrue: NumbersInput, yPred: NumbersInput, options: R2ScoreOptions = {}): number {
+  const [t, p, w] = targetPair(yTrue, yPred, options.sampleWeight, "r2Score");
   let mean = 0;
-  for (const v of t) mean += v;
-  mean /= t.length;
+  let totalWeight = 0;
+  for (let i = 0; i < t.length; i++) {
+    mean += w[i] * t[i];
+    totalWeight += w[i];
+  }
+  mean /= totalWeight;
   let residual = 0;
   let spread = 0;
   for (let i = 0; i < t.length; i++) {
-    residual += (t[i] - p[i]) ** 2;
-    spread += (t[i] - mean) ** 2;
+    residual += w[i] * (t[i] - p[i]) ** 2;
+    spread += w[i] * (t[i] - mean) ** 2;
   }
   if (spread === 0) return residual === 0 ? 1 : 0;
   return 1 - residual / spread;
@@ -34,17 +48,23 @@ export function r2Score(yTrue: NumbersInput, yPred: NumbersInput): number {
 export interface MeanSquaredErrorOptions {
   /** `true` (default): the mean squared error; `false`: its square root (RMSE). */
   squared?: boolean;
+  /** Per-sample weights: a weighted mean. */
+  sampleWeight?: NumbersInput;
 }
 
 /**
- * The mean of (y - ŷ)², or its square root with `squared: false`: scikit-learn's `mean_squared_error`.
+ * The (weighted) mean of (y - ŷ)², or its square root with `squared: false`: scikit-learn's `mean_squared_error`.
  *
  * @example meanSquaredError([0, 0], [1, 3]) // 5
  */
 export function meanSquaredError(yTrue: NumbersInput, yPred: NumbersInput, options: MeanSquaredErrorOptions = {}): number {
-  const [t, p] = targetPair(yTrue, yPred, "meanSquaredError");
+  const [t, p, w] = targetPair(yTrue, yPred, options.sampleWeight, "meanSquaredError");
   let total = 0;
-  for (let i = 0; i < t.length; i++) total += (t[i] - p[i]) ** 2;
-  const mse = total / t.length;
+  let totalWeight = 0;
+  for (let i = 0; i < t.length; i++) {
+    total += w[i] * (t[i] - p[i]) ** 2;
+    totalWeight += w[i];
+  }
+  const mse = total / totalWeight;
   return options.squared === false ? Math.sqrt(mse) : mse;
 }
