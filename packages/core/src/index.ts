@@ -110,3 +110,25 @@ export {
 } from "./metrics/classification.js";
 export { r2Score, meanSquaredError, type R2ScoreOptions, type MeanSquaredErrorOptions } from "./metrics/regression.js";
 export { adjustedRandScore } from "./metrics/cluster.js";
+export { trainTestSplit, type TrainTestSplitOptions } from "./model-selection/train-test-split.js";
+export { KFold, StratifiedKFold, type KFoldParams, type CrossValidator } from "./model-selection/kfold.js";
+export { type Fold, type VectorInput } from "./model-selection/indexing.js";
+export {
+  crossValidate,
+  crossValScore,
+  isClassifier,
+  type CrossValEstimator,
+  type CrossValidateOptions,
+  type CrossValidateResult,
+  type CrossValScoreOptions,
+  type CvInput,
+} from "./model-selection/cross-validate.js";
+export { type Scorer, type ScorerName, type Scoring, type ScorableEstimator } from "./model-selection/scoring.js";
+export { type ParamGrid, type ParamGridDict } from "./model-selection/param-grid.js";
+export {
+  GridSearchCV,
+  type GridSearchCVOptions,
+  type CvResults,
+  type SearchableEstimator,
+  type PredictionOfEstimator,
+} from "./model-selection/grid-search.js";
