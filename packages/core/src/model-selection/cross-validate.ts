@@ -56,7 +56,8 @@ export function crossValidationFolds(cv: CvInput | undefined, X: Matrix, y: Vect
     }
     return [...spec];
   }
-  if (typeof (spec as CrossValidator)?.split === "function") return (spec as CrossValidator).split(X, y as LabelsInput);
+  // An object: a string has a split method too.
+  if (typeof spec === "object" && spec !== null && typeof (spec as CrossValidator).split === "function") return (spec as CrossValidator).split(X, y as LabelsInput);
   throw new ValidationError(`${fn}: cv must be a number of folds, a splitter with split(X, y) or an array of folds, got ${formatValue(spec)}.`);
 }
 

@@ -12,7 +12,7 @@ import type { VectorInput } from "./indexing.js";
 /** An estimator that a scorer can score: it predicts, or (for the default scoring) scores itself. */
 export interface ScorableEstimator {
   predict?(X: Matrix): Promise<unknown>;
-  score?(X: Matrix, y?: never): Promise<number>;
+  score?(X: Matrix, y: never): Promise<number>;
 }
 
 /** A scoring function: higher is better, as in scikit-learn (errors are negated: `neg_mean_squared_error`). */
