@@ -128,6 +128,7 @@ export { type ParamGrid, type ParamGridDict } from "./model-selection/param-grid
 export {
   GridSearchCV,
   type GridSearchCVOptions,
+  type GridSearchParams,
   type CvResults,
   type SearchableEstimator,
   type PredictionOfEstimator,

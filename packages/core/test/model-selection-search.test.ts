@@ -165,4 +165,17 @@ describe("GridSearchCV", () => {
     expect((await rejection(new GridSearchCV(new KNeighborsClassifier(), { k: [1] }).fit(Xc, yc))).message).toMatch(/unknown parameter "k"/);
     expect(messageOf(() => new GridSearchCV({} as never, {}))).toMatch(/^GridSearchCV: estimator must be a plugml estimator or Pipeline/);
   });
+
+  test("getParams and setParams: the search's own and estimator__param, validated, unknown names listed", () => {
+    const search = new GridSearchCV(new KNeighborsClassifier(), { nNeighbors: [1, 3] }, { cv: 3 });
+    expect(search.getParams({ deep: false })).toEqual({ estimator: search.estimator, paramGrid: { nNeighbors: [1, 3] }, cv: 3, scoring: undefined, refit: true });
+    expect(search.getParams().estimator__weights).toBe("uniform");
+    search.setParams({ estimator__weights: "distance", refit: false, paramGrid: { p: [1, 2] } });
+    expect(search.estimator.getParams().weights).toBe("distance");
+    expect(search.getParams({ deep: false })).toMatchObject({ refit: false, paramGrid: { p: [1, 2] } });
+    expect(messageOf(() => search.setParams({ estimator__weights: "far" }))).toMatch(/^KNeighborsClassifier: parameter weights must be/);
+    expect(messageOf(() => search.setParams({ refit: "yes" as never, estimator__weights: "uniform" }))).toBe('GridSearchCV: refit must be a boolean, got "yes".');
+    expect(search.estimator.getParams().weights).toBe("distance");
+    expect(messageOf(() => search.setParams({ refitt: true }))).toMatch(/^GridSearchCV.setParams: unknown parameter "refitt". Did you mean "refit"\? Valid parameters: estimator, paramGrid, cv, scoring, refit, estimator__nNeighbors/);
+  });
 });

@@ -4,6 +4,7 @@ import type { Matrix } from "../data/matrix.js";
 import { CLONE, type CallOptions, type FitOptions, type XInput } from "../estimators/base.js";
 import { clone } from "../estimators/clone.js";
 import { formatValue } from "../validation/format.js";
+import { suggestName } from "../validation/suggest.js";
 import type { MatrixInput } from "../validation/input.js";
 import { crossValidationFolds, fitAndScore, isClassifier, type CrossValEstimator, type CvInput } from "./cross-validate.js";
 import { checkVector, hostMatrix, type VectorInput } from "./indexing.js";
@@ -62,10 +63,12 @@ export interface CvResults {
  * ```
  */
 export class GridSearchCV<E extends SearchableEstimator = SearchableEstimator> {
-  readonly estimator: E;
-  readonly paramGrid: ParamGrid;
-  private readonly options: Required<Pick<GridSearchCVOptions, "refit">> & GridSearchCVOptions;
-  private readonly candidates: Record<string, unknown>[];
+  /** The estimator searched over (each fit is on a clone of it; `setParams` may replace it). */
+  estimator: E;
+  /** The grid, as given. */
+  paramGrid: ParamGrid;
+  private options: Required<Pick<GridSearchCVOptions, "refit">> & GridSearchCVOptions;
+  private candidates: Record<string, unknown>[];
   private results?: {
     cvResults: CvResults;
     bestIndex: number;
@@ -91,6 +94,51 @@ export class GridSearchCV<E extends SearchableEstimator = SearchableEstimator> {
   /** `clone`'s way in: a new unfitted search over a clone of the estimator, with the same grid and options. */
   [CLONE](): this {
     return new GridSearchCV(clone(this.estimator), this.paramGrid, this.options) as this;
+  }
+
+  /**
+   * The search's parameters (scikit-learn's `get_params`): `estimator`, `paramGrid`, `cv`, `scoring`, `refit`, and
+   * with `deep` (the default) the estimator's own as `estimator__param`.
+   */
+  getParams({ deep = true }: { deep?: boolean } = {}): GridSearchParams<E> & Record<string, unknown> {
+    const { cv, scoring, refit } = this.options;
+    const params: Record<string, unknown> = { estimator: this.estimator, paramGrid: this.paramGrid, cv, scoring, refit };
+    if (deep) for (const [key, value] of Object.entries(this.estimator.getParams({ deep: true }))) params[`estimator__${key}`] = value;
+    return params as GridSearchParams<E> & Record<string, unknown>;
+  }
+
+  /**
+   * Changes parameters (scikit-learn's `set_params`): the names of {@link getParams}, `estimator__param` given to
+   * the estimator's `setParams`. Everything is validated as the constructor validates it before anything changes;
+   * an unknown name is a `ValidationError` listing the valid ones. Returns `this`.
+   */
+  setParams(params: Partial<GridSearchParams<E>> & Record<string, unknown>): this {
+    const own: readonly string[] = ["estimator", "paramGrid", "cv", "scoring", "refit"];
+    if (typeof params !== "object" || params === null || Array.isArray(params)) {
+      throw new ValidationError("GridSearchCV.setParams: parameters must be given as an object of named parameters.");
+    }
+    const nested: Record<string, unknown> = {};
+    const next: Record<string, unknown> = { ...this.getParams({ deep: false }) };
+    for (const [key, value] of Object.entries(params)) {
+      if (key.startsWith("estimator__")) nested[key.slice("estimator__".length)] = value;
+      else if (own.includes(key)) next[key] = value;
+      else {
+        const names = Object.keys(this.getParams());
+        const guess = suggestName(key, names);
+        throw new ValidationError(`GridSearchCV.setParams: unknown parameter "${key}".${guess ? ` Did you mean "${guess}"?` : ""} Valid parameters: ${names.join(", ")}.`);
+      }
+    }
+    const checked = new GridSearchCV(next.estimator as E, next.paramGrid as ParamGrid, next as GridSearchCVOptions);
+    if (Object.keys(nested).length > 0) {
+      // Tried on a clone first, so that a refused value changes nothing.
+      (clone(checked.estimator).setParams as (p: object) => unknown)(nested);
+      (checked.estimator.setParams as (p: object) => unknown)(nested);
+    }
+    this.estimator = checked.estimator;
+    this.paramGrid = checked.paramGrid;
+    this.options = checked.options;
+    this.candidates = checked.candidates;
+    return this;
   }
 
   /**
@@ -224,6 +272,15 @@ export class GridSearchCV<E extends SearchableEstimator = SearchableEstimator> {
     if (typeof best[method] !== "function") throw new ValidationError(`GridSearchCV.${method}: the estimator has no ${method} method.`);
     return best;
   }
+}
+
+/** {@link GridSearchCV.getParams} without the estimator's own parameters. */
+export interface GridSearchParams<E> {
+  estimator: E;
+  paramGrid: ParamGrid;
+  cv: CvInput | undefined;
+  scoring: Scoring;
+  refit: boolean;
 }
 
 /** What `predict` of an estimator resolves to. */
