@@ -89,6 +89,13 @@ describe("Pipeline getParams and setParams", () => {
     expect(params.knn).toBe(knn);
     expect(params.steps).toEqual([["scale", scale], ["knn", knn]]);
     expect(params.knn__nNeighbors).toBe(5);
+    // Typed from the steps: each step__param has its parameter's type, and unknown names do not type-check.
+    const k: number = params.knn__nNeighbors;
+    const weights: "uniform" | "distance" = params.knn__weights;
+    const scaler: StandardScaler = params.scale;
+    // @ts-expect-error knn__nNeighbours is no parameter of these steps
+    expect(params.knn__nNeighbours).toBeUndefined();
+    expect([k, weights, scaler]).toEqual([5, "uniform", scale]);
     const camel = (k: string) => k.replace(/(?<=[a-z])_([a-z])/g, (_, c: string) => c.toUpperCase());
     const names = Object.keys(params).filter((k) => k.includes("__"));
     expect(names.sort()).toEqual(["knn__metric", "knn__nNeighbors", "knn__p", "knn__weights", "scale__withMean", "scale__withStd"]);

@@ -5,6 +5,7 @@ import { CLONE } from "./base.js";
 
 /** Anything {@link clone} copies: every plugml estimator, Pipeline and GridSearchCV. */
 export interface Cloneable {
+  /** A new unfitted copy (the method behind {@link clone}). */
   [CLONE](): unknown;
 }
 

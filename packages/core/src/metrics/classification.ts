@@ -120,17 +120,25 @@ export interface PrecisionRecallFscoreOptions {
 
 /** Per-label scores (`support`: the weighted count of true samples per label). */
 export interface PerLabelScores {
+  /** tp / (tp + fp) per label. */
   precision: Float64Array;
+  /** tp / (tp + fn) per label. */
   recall: Float64Array;
+  /** F-beta per label. */
   fscore: Float64Array;
+  /** The (weighted) number of true samples per label. */
   support: Float64Array;
 }
 
 /** Averaged scores; `support` is undefined, as scikit-learn's is None. */
 export interface AveragedScores {
+  /** The averaged precision. */
   precision: number;
+  /** The averaged recall. */
   recall: number;
+  /** The averaged F-beta. */
   fscore: number;
+  /** Always undefined for an average. */
   support: undefined;
 }
 
@@ -250,9 +258,13 @@ export interface ClassificationReportOptions {
 
 /** One row of {@link ClassificationReportDict}. */
 export interface ReportRow {
+  /** tp / (tp + fp). */
   precision: number;
+  /** tp / (tp + fn). */
   recall: number;
+  /** The harmonic mean of precision and recall. */
   "f1-score": number;
+  /** The (weighted) number of true samples. */
   support: number;
 }
 

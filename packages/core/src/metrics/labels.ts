@@ -4,8 +4,11 @@ import { encodeLabels, type Label, type LabelsInput } from "../validation/target
 
 /** Both arrays as codes into `classes`: the sorted distinct labels of either (scikit-learn's `unique_labels`). */
 export interface EncodedPair {
+  /** The sorted distinct labels of either array. */
   classes: Label[];
+  /** yTrue as indices into `classes`. */
   trueCodes: Int32Array;
+  /** yPred as indices into `classes`. */
   predCodes: Int32Array;
 }
 

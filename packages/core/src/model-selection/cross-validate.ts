@@ -77,8 +77,11 @@ export interface CrossValidateOptions {
 
 /** What {@link crossValidate} resolves to: one entry per fold, times in seconds. */
 export interface CrossValidateResult<E> {
+  /** Seconds each fold's fit took. */
   fitTime: Float64Array;
+  /** Seconds each fold's test scoring took. */
   scoreTime: Float64Array;
+  /** Each fold's score on its test samples. */
   testScore: Float64Array;
   /** With `returnTrainScore`. */
   trainScore?: Float64Array;
@@ -127,8 +130,11 @@ export async function crossValidate<E extends CrossValEstimator>(
 
 /** Options of {@link crossValScore}. */
 export interface CrossValScoreOptions {
+  /** The folds (default 5; see {@link CvInput}). */
   cv?: CvInput;
+  /** How to score a fitted estimator (default: its own `score`). */
   scoring?: Scoring;
+  /** Passed to every fit. */
   signal?: AbortSignal;
 }
 

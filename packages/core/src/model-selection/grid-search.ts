@@ -32,11 +32,15 @@ export interface GridSearchCVOptions {
 
 /** `cvResults_`: scikit-learn's `cv_results_`, camelCased; one entry per candidate, in the grid's order. */
 export interface CvResults {
+  /** Each candidate's parameters. */
   params: Record<string, unknown>[];
+  /** Mean and standard deviation over the folds of the fit time (seconds). */
   meanFitTime: Float64Array;
   stdFitTime: Float64Array;
+  /** Mean and standard deviation over the folds of the scoring time (seconds). */
   meanScoreTime: Float64Array;
   stdScoreTime: Float64Array;
+  /** Mean and (population) standard deviation over the folds of the test score. */
   meanTestScore: Float64Array;
   stdTestScore: Float64Array;
   /** 1 for the best mean test score; equal means share the smallest rank (scipy's `rankdata(method="min")`). */
@@ -276,10 +280,15 @@ export class GridSearchCV<E extends SearchableEstimator = SearchableEstimator> {
 
 /** {@link GridSearchCV.getParams} without the estimator's own parameters. */
 export interface GridSearchParams<E> {
+  /** The estimator searched over. */
   estimator: E;
+  /** The grid. */
   paramGrid: ParamGrid;
+  /** The folds (undefined: 5). */
   cv: CvInput | undefined;
+  /** The scoring (undefined: the estimator's own score). */
   scoring: Scoring;
+  /** Whether the best candidate is refitted. */
   refit: boolean;
 }
 

@@ -10,7 +10,9 @@ export type VectorInput = readonly unknown[] | Int32Array | Float64Array | Float
 
 /** One train/test split: sample indices, ascending for the k-fold splitters. */
 export interface Fold {
+  /** The training samples' indices. */
   train: Int32Array;
+  /** The test samples' indices. */
   test: Int32Array;
 }
 

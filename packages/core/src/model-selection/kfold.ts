@@ -52,10 +52,12 @@ abstract class BaseKFold implements CrossValidator {
     return { ...this.params };
   }
 
+  /** The number of folds `split` returns: `nSplits`. */
   getNSplits(): number {
     return this.params.nSplits;
   }
 
+  /** The folds, in scikit-learn's order. */
   abstract split(X: MatrixInput | ResidentMatrix, y?: LabelsInput): Fold[];
 
   /** The number of samples of X, checked against the number of folds. */

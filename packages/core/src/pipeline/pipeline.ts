@@ -40,6 +40,7 @@ export type Passthrough = "passthrough";
 
 /** Options of `score`: the final step receives `sampleWeight`. */
 export interface ScoreOptions extends CallOptions {
+  /** Per-sample weights of the score (the final step must support them, as plugml's scores do). */
   sampleWeight?: FitOptions["sampleWeight"];
 }
 
