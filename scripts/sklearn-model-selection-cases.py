@@ -123,6 +123,9 @@ regression = {
     "r2": r2_score(regression_true, regression_pred),
     "mse": mean_squared_error(regression_true, regression_pred),
     "rmse": mean_squared_error(regression_true, regression_pred, squared=False),
+    "sampleWeight": [1.0, 0.5, 2.0, 0.25, 3.0],
+    "r2Weighted": r2_score(regression_true, regression_pred, sample_weight=[1.0, 0.5, 2.0, 0.25, 3.0]),
+    "mseWeighted": mean_squared_error(regression_true, regression_pred, sample_weight=[1.0, 0.5, 2.0, 0.25, 3.0]),
     "r2ConstantPerfect": r2_score([2.0, 2.0, 2.0], [2.0, 2.0, 2.0]),
     "r2ConstantImperfect": r2_score([2.0, 2.0, 2.0], [2.0, 2.5, 2.0]),
 }
@@ -243,12 +246,17 @@ def grid_results(g, n_splits):
     }
 
 
+knn_reg = KNeighborsRegressor(n_neighbors=3).fit(Xr[:15], yr[:15])
+knn_weights = np.round(rs.uniform(0.1, 2, size=8), 3)
+regressor_score = {"weights": knn_weights.tolist(), "score": knn_reg.score(Xr[15:], yr[15:]), "weightedScore": knn_reg.score(Xr[15:], yr[15:], sample_weight=knn_weights)}
+
 out["cv"] = {
     "classification": {"X": Xc.tolist(), "y": yc.tolist()},
     "regression": {"X": Xr.tolist(), "y": yr.tolist()},
     "cases": cv_cases,
     "grid": {**grid_results(grid, 4), "scoreOnTraining": float(grid.score(Xc, yc))},
     "gridList": grid_results(grid_list, 3),
+    "regressorScore": regressor_score,
 }
 
 

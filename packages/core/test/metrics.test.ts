@@ -109,6 +109,11 @@ describe("regression metrics", () => {
     expect(meanSquaredError(r.yTrue, r.yPred, { squared: false })).toBeCloseTo(r.rmse, 12);
   });
 
+  test("with sampleWeight: scikit-learn's weighted r2 and mean squared error", () => {
+    expect(r2Score(r.yTrue, r.yPred, { sampleWeight: r.sampleWeight })).toBeCloseTo(r.r2Weighted, 12);
+    expect(meanSquaredError(r.yTrue, r.yPred, { sampleWeight: r.sampleWeight })).toBeCloseTo(r.mseWeighted, 12);
+  });
+
   test("a constant yTrue scores 1 when predicted exactly, else 0 (force_finite)", () => {
     expect(r2Score([2, 2, 2], [2, 2, 2])).toBe(r.r2ConstantPerfect);
     expect(r2Score([2, 2, 2], [2, 2.5, 2])).toBe(r.r2ConstantImperfect);

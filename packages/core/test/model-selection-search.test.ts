@@ -53,6 +53,13 @@ describe("crossValidate and crossValScore", () => {
     expect((result.estimator![0] as unknown as { engineTrace_: unknown[] }).engineTrace_.length).toBeGreaterThan(0);
   });
 
+  test("KNeighborsRegressor.score with sampleWeight is scikit-learn's weighted R²", async () => {
+    const { weights, score, weightedScore } = cv.regressorScore;
+    const reg = await new KNeighborsRegressor({ nNeighbors: 3 }).fit(Xr.slice(0, 15), yr.slice(0, 15));
+    expect(await reg.score(Xr.slice(15), yr.slice(15))).toBeCloseTo(score, 12);
+    expect(await reg.score(Xr.slice(15), yr.slice(15), { sampleWeight: weights })).toBeCloseTo(weightedScore, 12);
+  });
+
   test("without returnTrainScore and returnEstimator those keys are absent; the estimator itself stays unfitted", async () => {
     const knn = new KNeighborsClassifier();
     const result = await crossValidate(knn, Xc, yc, { cv: 3 });

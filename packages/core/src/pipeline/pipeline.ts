@@ -182,6 +182,7 @@ export class Pipeline<const S extends readonly NamedStep[] = readonly NamedStep[
     }
     const entries = Object.entries(params);
     let steps: readonly NamedStep[] = entries.find(([key]) => key === "steps")?.[1] as readonly NamedStep[] ?? this.steps;
+    checkSteps(steps);
     const valid = () => Object.keys(new Pipeline(steps).getParams());
     const unknown = (key: string): never => {
       const names = valid();
