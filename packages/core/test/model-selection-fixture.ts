@@ -3,7 +3,6 @@
 import { readFileSync } from "node:fs";
 
 /** The fixture as parsed JSON; each test reads the part it checks. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const reference: any = JSON.parse(readFileSync(new URL("./fixtures/sklearn-model-selection.json", import.meta.url), "utf8"));
 
 /** A float array of the fixture (JSON `null` for NaN) as numbers. */

@@ -16,7 +16,6 @@ import { checkScoring, type ScorableEstimator, type Scorer, type Scoring } from 
 /** What the cross-validation functions fit and score: any plugml estimator, Pipeline or GridSearchCV. */
 export interface CrossValEstimator extends Cloneable, ScorableEstimator {
   // `any` for y: each estimator declares its own (labels, targets, or ignored), and the caller's y is passed on.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   fit(X: XInput, y?: any, options?: FitOptions): Promise<unknown>;
 }
 
