@@ -111,9 +111,11 @@ for yt, yp, opts in [
     (str_true, str_pred, {"digits": 3}),
     (zero_true, zero_pred, {}),
     ([1, 2, 3, 3], [1, 2, 3, 3], {}),
+    (num_true, num_pred, {"sampleWeight": weights}),
 ]:
-    text = classification_report(yt, yp, digits=opts.get("digits", 2), zero_division=0)
-    as_dict = classification_report(yt, yp, output_dict=True, zero_division=0)
+    sw = opts.get("sampleWeight")
+    text = classification_report(yt, yp, digits=opts.get("digits", 2), zero_division=0, sample_weight=sw)
+    as_dict = classification_report(yt, yp, output_dict=True, zero_division=0, sample_weight=sw)
     reports.append({"yTrue": yt, "yPred": yp, "options": opts, "text": text, "dict": as_dict})
 
 regression_true = [3.0, -0.5, 2.0, 7.0, 4.25]

@@ -85,7 +85,7 @@ describe("classificationReport", () => {
   });
 
   test.each(metrics.reports.map((c: any, i: number) => [i, c]))("case %i: outputDict is scikit-learn's dict", (_i, c: any) => {
-    const got = classificationReport(c.yTrue, c.yPred, { outputDict: true, zeroDivision: 0 });
+    const got = classificationReport(c.yTrue, c.yPred, { ...(c.options as { sampleWeight?: number[] }), outputDict: true, zeroDivision: 0 });
     expect(Object.keys(got)).toEqual(Object.keys(c.dict));
     for (const [key, row] of Object.entries(c.dict)) {
       if (typeof row === "number") expect(got[key]).toBeCloseTo(row, 12);

@@ -308,12 +308,14 @@ export function classificationReport(yTrue: LabelsInput, yPred: LabelsInput, opt
   }
   const width = Math.max(...rows.map(([name]) => name.length), "weighted avg".length, digits);
   const cell = (text: string) => ` ${text.padStart(9)}`;
+  // Supports are integer counts, or with weights floats, which Python prints with a decimal point (6.0).
+  const count = (v: number) => (sampleWeight !== undefined && Number.isInteger(v) ? v.toFixed(1) : String(v));
   const line = (name: string, r: ReportRow) =>
-    `${name.padStart(width)} ${cell(fixed(r.precision, digits))}${cell(fixed(r.recall, digits))}${cell(fixed(r["f1-score"], digits))}${cell(String(r.support))}\n`;
+    `${name.padStart(width)} ${cell(fixed(r.precision, digits))}${cell(fixed(r.recall, digits))}${cell(fixed(r["f1-score"], digits))}${cell(count(r.support))}\n`;
   let report = `${"".padStart(width)} ${["precision", "recall", "f1-score", "support"].map(cell).join("")}\n\n`;
   for (const [name, r] of rows) report += line(name, r);
   report += "\n";
-  report += `${"accuracy".padStart(width)} ${cell("")}${cell("")}${cell(fixed(accuracy.precision, digits))}${cell(String(total))}\n`;
+  report += `${"accuracy".padStart(width)} ${cell("")}${cell("")}${cell(fixed(accuracy.precision, digits))}${cell(count(total))}\n`;
   report += line("macro avg", macro);
   report += line("weighted avg", weighted);
   return report;
