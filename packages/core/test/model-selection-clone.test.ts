@@ -57,7 +57,7 @@ describe("getParams and setParams", () => {
     );
     expect(messageOf(() => km.setParams({ maxIter: 5, tol: -1 }))).toMatch(/parameter tol must be a number >= 0, got -1/);
     expect(km.getParams().maxIter).toBe(300);
-    expect(messageOf(() => km.setParams([] as never))).toBe("KMeans.setParams: parameters must be given as an object of named parameters.");
+    expect(messageOf(() => km.setParams([] as never))).toBe("KMeans.setParams: parameters must be given as an object of named parameters, got [].");
   });
 
   test("a fitted model is kept until the next fit; later calls use the new parameters, as in scikit-learn", async () => {

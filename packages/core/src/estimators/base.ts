@@ -22,6 +22,7 @@ import { bytesPerElement, isResident, type DataMatrix, type ResidentMatrix } fro
 import { checkFeatureCount, checkMatrix, type MatrixInput } from "../validation/input.js";
 import { publishWarning, type PlugmlWarning } from "../warnings.js";
 import { RandomState } from "../validation/random-state.js";
+import { checkNamedParams } from "../validation/params.js";
 import {
   envelope,
   ESTIMATOR_SHAPE,
@@ -165,9 +166,7 @@ export abstract class BaseEstimator<P extends object, M> {
 
   /** A new, unfitted estimator of the same class: these parameters over the current ones, the same engine setting. */
   private withParams(params: Partial<P>): this {
-    if (typeof params !== "object" || params === null || Array.isArray(params)) {
-      throw new ValidationError(`${this.estimatorName}.setParams: parameters must be given as an object of named parameters.`);
-    }
+    checkNamedParams(`${this.estimatorName}.setParams`, params);
     // The constructor validates, so setParams and the constructor accept exactly the same values.
     const make = this.constructor as new (params: Partial<P>) => this;
     const copy = new make({ ...this.params, ...params });

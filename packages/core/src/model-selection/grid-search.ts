@@ -4,6 +4,7 @@ import type { Matrix } from "../data/matrix.js";
 import { CLONE, type CallOptions, type FitOptions, type XInput } from "../estimators/base.js";
 import { clone } from "../estimators/clone.js";
 import { formatValue } from "../validation/format.js";
+import { checkNamedParams } from "../validation/params.js";
 import { suggestName } from "../validation/suggest.js";
 import type { MatrixInput } from "../validation/input.js";
 import { crossValidationFolds, fitAndScore, isClassifier, type CrossValEstimator, type CvInput } from "./cross-validate.js";
@@ -118,9 +119,7 @@ export class GridSearchCV<E extends SearchableEstimator = SearchableEstimator> {
    */
   setParams(params: Partial<GridSearchParams<E>> & Record<string, unknown>): this {
     const own: readonly string[] = ["estimator", "paramGrid", "cv", "scoring", "refit"];
-    if (typeof params !== "object" || params === null || Array.isArray(params)) {
-      throw new ValidationError("GridSearchCV.setParams: parameters must be given as an object of named parameters.");
-    }
+    checkNamedParams("GridSearchCV.setParams", params);
     const nested: Record<string, unknown> = {};
     const next: Record<string, unknown> = { ...this.getParams({ deep: false }) };
     for (const [key, value] of Object.entries(params)) {

@@ -4,6 +4,7 @@ import type { TraceEntry } from "../engine/trace.js";
 import type { Matrix } from "../data/matrix.js";
 import { CLONE, type CallOptions, type FitOptions, type HostOutput, type XInput } from "../estimators/base.js";
 import { clone } from "../estimators/clone.js";
+import { checkNamedParams } from "../validation/params.js";
 import { suggestName } from "../validation/suggest.js";
 import { loadEstimator } from "../persistence/estimators.js";
 import { envelope, readKind, type SavedEstimator, type SavedPipeline } from "../persistence/format.js";
@@ -177,9 +178,7 @@ export class Pipeline<const S extends readonly NamedStep[] = readonly NamedStep[
    * checked before anything changes. Returns `this`.
    */
   setParams(params: Partial<PipelineParams<S>> | Record<string, unknown>): this {
-    if (typeof params !== "object" || params === null || Array.isArray(params)) {
-      throw new ValidationError("Pipeline.setParams: parameters must be given as an object of named parameters.");
-    }
+    checkNamedParams("Pipeline.setParams", params);
     const entries = Object.entries(params);
     let steps: readonly NamedStep[] = entries.find(([key]) => key === "steps")?.[1] as readonly NamedStep[] ?? this.steps;
     checkSteps(steps);
