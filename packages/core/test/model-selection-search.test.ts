@@ -99,6 +99,8 @@ describe("crossValidate and crossValScore", () => {
       'crossValidate: scoring "acuracy" is not a valid scoring value. Did you mean "accuracy"? Use a function or one of: accuracy, adjusted_rand_score, f1, f1_micro, f1_macro, f1_weighted, precision_macro, precision_weighted, recall_macro, recall_weighted, r2, neg_mean_squared_error, neg_root_mean_squared_error.',
     );
     expect((await rejection(crossValScore(new KNeighborsRegressor(), Xr, yr, { cv: "5" as never }))).message).toMatch(/cv must be a number of folds/);
+    const notANumber = async () => "0.5" as unknown as number;
+    expect((await rejection(crossValScore(new KNeighborsRegressor(), Xr, yr, { scoring: notANumber }))).message).toBe('scoring must return a number, got "0.5".');
     expect((await rejection(crossValScore(new KNeighborsRegressor(), Xr, yr, { cv: 1 }))).message).toBe("KFold: parameter nSplits must be an integer >= 2, got 1.");
     expect((await rejection(crossValScore(new KNeighborsRegressor(), Xr, yr.slice(1)))).message).toBe("crossValidate: y has 22 entries but X has 23 samples.");
   });

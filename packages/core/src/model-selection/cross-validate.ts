@@ -149,6 +149,12 @@ export async function crossValScore<E extends CrossValEstimator>(estimator: E, X
   return (await crossValidate(estimator, X, y, options)).testScore;
 }
 
+/** A scorer's result, which must be a number (a user's scoring function might return anything). */
+function checkScore(score: unknown): number {
+  if (typeof score !== "number") throw new ValidationError(`scoring must return a number, got ${formatValue(score)}.`);
+  return score;
+}
+
 /** One fold of a cross-validation: a fresh clone fitted on `train` and scored on `test` (and on `train`). */
 export async function fitAndScore<E extends CrossValEstimator>(
   estimator: E,
@@ -167,9 +173,9 @@ export async function fitAndScore<E extends CrossValEstimator>(
   const fitStart = performance.now();
   await fitted.fit(XTrain, yTrain, signal ? { signal } : {});
   const scoreStart = performance.now();
-  const testScore = await scorer(fitted, XTest, yTest);
+  const testScore = checkScore(await scorer(fitted, XTest, yTest));
   const fitTime = (scoreStart - fitStart) / 1000;
   const scoreTime = (performance.now() - scoreStart) / 1000;
-  const trainScore = withTrainScore ? await scorer(fitted, XTrain, yTrain) : undefined;
+  const trainScore = withTrainScore ? checkScore(await scorer(fitted, XTrain, yTrain)) : undefined;
   return { estimator: fitted, fitTime, scoreTime, testScore, ...(withTrainScore && { trainScore }) };
 }
