@@ -15,7 +15,7 @@ import { checkScoring, type ScorableEstimator, type Scorer, type Scoring } from 
 
 /** What the cross-validation functions fit and score: any plugml estimator, Pipeline or GridSearchCV. */
 export interface CrossValEstimator extends Cloneable, ScorableEstimator {
-  // `any` for y: each estimator declares its own (labels, targets, or ignored), and the caller's y is passed on.
+  /** Fits on a fold's training samples; `any` for y: each estimator declares its own (labels, targets, ignored). */
   fit(X: XInput, y?: any, options?: FitOptions): Promise<unknown>;
 }
 

@@ -14,10 +14,15 @@ import { checkScoring, type Scoring } from "./scoring.js";
 
 /** What GridSearchCV searches over: an estimator whose parameters `setParams` can change. */
 export interface SearchableEstimator extends CrossValEstimator {
+  /** Its parameters (`estimator__param` in the search's own). */
   getParams(options?: { deep?: boolean }): object;
+  /** Sets a candidate's parameters on a clone, validating them. */
   setParams(params: never): unknown;
+  /** What the search's `predict` delegates to. */
   predict?(X: XInput, options?: CallOptions): Promise<unknown>;
+  /** What the search's `predictProba` delegates to. */
   predictProba?(X: XInput, options?: CallOptions): Promise<Matrix<Float64Array>>;
+  /** What the search's `transform` delegates to. */
   transform?(X: XInput, options?: CallOptions): Promise<XInput>;
 }
 

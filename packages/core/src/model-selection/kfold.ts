@@ -94,6 +94,7 @@ abstract class BaseKFold implements CrossValidator {
  * ```
  */
 export class KFold extends BaseKFold {
+  /** Validates the parameters as estimators do (a `ValidationError` naming a bad one). */
   constructor(params: Partial<KFoldParams> = {}) {
     super("KFold", params);
   }
@@ -126,6 +127,7 @@ export class KFold extends BaseKFold {
  * ```
  */
 export class StratifiedKFold extends BaseKFold {
+  /** Validates the parameters as estimators do (a `ValidationError` naming a bad one). */
   constructor(params: Partial<KFoldParams> = {}) {
     super("StratifiedKFold", params);
   }
