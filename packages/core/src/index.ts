@@ -26,6 +26,7 @@ export {
   PlugmlWarning,
   ConvergenceWarning,
   ParameterWarning,
+  UndefinedMetricWarning,
   addWarningListener,
   type WarningListener,
 } from "./warnings.js";
@@ -65,7 +66,24 @@ export {
 export { Normalizer, type NormalizerParams } from "./estimators/normalizer.js";
 export { StandardScaler, type StandardScalerParams } from "./estimators/standard-scaler.js";
 export { silhouetteSamples, silhouetteScore, type SilhouetteSamplesOptions, type SilhouetteScoreOptions } from "./metrics/silhouette.js";
-export { Pipeline, type NamedStep, type PipelineStep, type FinalStep, type PredictionOf, type TransformOf, type StepsByName } from "./pipeline/pipeline.js";
+export {
+  Pipeline,
+  makePipeline,
+  type NamedStep,
+  type NamedSteps,
+  type Passthrough,
+  type PipelineStep,
+  type FinalStep,
+  type PredictionOf,
+  type TransformOf,
+  type ClassesOf,
+  type StepsByName,
+  type ParamsOf,
+  type StepParams,
+  type PipelineParams,
+  type ScoreOptions,
+} from "./pipeline/pipeline.js";
+export { clone, type Cloneable } from "./estimators/clone.js";
 export { loadModel, type LoadedModel } from "./persistence/load.js";
 export { type LoadedEstimator } from "./persistence/estimators.js";
 export { saveModel, type Saveable } from "./persistence/save.js";
@@ -82,3 +100,43 @@ export {
 export { RandomState } from "./validation/random-state.js";
 export { type MatrixInput } from "./validation/input.js";
 export { type Label, type LabelsInput } from "./validation/targets.js";
+export {
+  accuracyScore,
+  confusionMatrix,
+  precisionRecallFscoreSupport,
+  classificationReport,
+  type AccuracyScoreOptions,
+  type ConfusionMatrixOptions,
+  type Average,
+  type PrecisionRecallFscoreOptions,
+  type PerLabelScores,
+  type AveragedScores,
+  type ClassificationReportOptions,
+  type ClassificationReportDict,
+  type ReportRow,
+} from "./metrics/classification.js";
+export { r2Score, meanSquaredError, type R2ScoreOptions, type MeanSquaredErrorOptions } from "./metrics/regression.js";
+export { adjustedRandScore } from "./metrics/cluster.js";
+export { trainTestSplit, type TrainTestSplitOptions } from "./model-selection/train-test-split.js";
+export { KFold, StratifiedKFold, type KFoldParams, type CrossValidator } from "./model-selection/kfold.js";
+export { type Fold, type VectorInput } from "./model-selection/indexing.js";
+export {
+  crossValidate,
+  crossValScore,
+  isClassifier,
+  type CrossValEstimator,
+  type CrossValidateOptions,
+  type CrossValidateResult,
+  type CrossValScoreOptions,
+  type CvInput,
+} from "./model-selection/cross-validate.js";
+export { type Scorer, type ScorerName, type Scoring, type ScorableEstimator } from "./model-selection/scoring.js";
+export { type ParamGrid, type ParamGridDict } from "./model-selection/param-grid.js";
+export {
+  GridSearchCV,
+  type GridSearchCVOptions,
+  type GridSearchParams,
+  type CvResults,
+  type SearchableEstimator,
+  type PredictionOfEstimator,
+} from "./model-selection/grid-search.js";

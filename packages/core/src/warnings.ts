@@ -29,6 +29,11 @@ export class ParameterWarning extends PlugmlWarning {
   override readonly name: string = "ParameterWarning";
 }
 
+/** A metric is ill-defined for the given labels and a documented value was used (scikit-learn's `UndefinedMetricWarning`). */
+export class UndefinedMetricWarning extends PlugmlWarning {
+  override readonly name: string = "UndefinedMetricWarning";
+}
+
 /** Receives every warning of every estimator. */
 export type WarningListener = (warning: PlugmlWarning) => void;
 

@@ -17,10 +17,12 @@ import { explainCall, type EngineExplanation } from "../engine/explain.js";
 import { candidateNames } from "../engine/resolve.js";
 import type { Engine, EstimatorName, HookContext, HookName, IterationInfo, TraceRecorder } from "../engine/specs.js";
 import { coreEntry, type TraceEntry } from "../engine/trace.js";
-import type { Matrix } from "../data/matrix.js";
+import { Matrix } from "../data/matrix.js";
 import { bytesPerElement, isResident, type DataMatrix, type ResidentMatrix } from "../data/resident.js";
 import { checkFeatureCount, checkMatrix, type MatrixInput } from "../validation/input.js";
 import { publishWarning, type PlugmlWarning } from "../warnings.js";
+import { RandomState } from "../validation/random-state.js";
+import { checkNamedParams } from "../validation/params.js";
 import {
   envelope,
   ESTIMATOR_SHAPE,
@@ -34,6 +36,26 @@ import {
 } from "../persistence/format.js";
 import { JsonReader } from "../persistence/reader.js";
 import { READ_BACK_AND_SAVE } from "../persistence/save.js";
+
+/**
+ * The method behind `clone`, implemented by every estimator, Pipeline and GridSearchCV: a new unfitted copy with
+ * the same parameters and engine choices. A symbol, so that it stays out of autocompletion and cannot clash.
+ */
+export const CLONE: unique symbol = Symbol("plugml.clone");
+
+/**
+ * Parameter values as `clone` copies them (scikit-learn deep-copies non-estimator parameters): a RandomState
+ * becomes an independent generator in the same state, matrices and arrays are copied, other values are immutable.
+ */
+export function copyParams<P extends object>(params: P): P {
+  const copy = (v: unknown): unknown => {
+    if (v instanceof RandomState) return v.clone();
+    if (v instanceof Matrix) return new Matrix(v.data.slice(), v.rows, v.cols);
+    if (Array.isArray(v)) return v.map(copy);
+    return v;
+  };
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, copy(v)])) as P;
+}
 
 /** Options of every `fit`. */
 export interface FitOptions {
@@ -118,9 +140,39 @@ export abstract class BaseEstimator<P extends object, M> {
     return this.params;
   }
 
-  /** A copy of the estimator's parameters. */
-  getParams(): P {
+  /**
+   * A copy of the estimator's parameters (scikit-learn's `get_params`). `deep` is accepted for the signature every
+   * estimator shares with Pipeline; an estimator has no nested estimators, so it changes nothing here.
+   */
+  getParams(_options: { deep?: boolean } = {}): P {
     return { ...this.params };
+  }
+
+  /**
+   * Changes some parameters (scikit-learn's `set_params`), validated exactly as the constructor validates them: a
+   * value no rule accepts is a `ValidationError` naming the parameter, and an unknown name one that lists the valid
+   * names. Nothing changes when any value is refused. A fitted model is kept until the next `fit`, as in
+   * scikit-learn. Returns `this`.
+   */
+  setParams(params: Partial<P>): this {
+    this.params = this.withParams(params).params;
+    return this;
+  }
+
+  /** `clone`'s way in: a new, unfitted estimator with copies of the parameters and the same engine setting. */
+  [CLONE](): this {
+    return this.withParams(copyParams(this.params));
+  }
+
+  /** A new, unfitted estimator of the same class: these parameters over the current ones, the same engine setting. */
+  private withParams(params: Partial<P>): this {
+    checkNamedParams(`${this.estimatorName}.setParams`, params);
+    // The constructor validates, so setParams and the constructor accept exactly the same values.
+    const make = this.constructor as new (params: Partial<P>) => this;
+    const copy = new make({ ...this.params, ...params });
+    // setComputationalEngine replaces the setting object and never mutates it, so sharing it is safe.
+    copy.engineSetting = this.engineSetting;
+    return copy;
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Matrix } from "../data/matrix.js";
 import type { NeighborsModel } from "../engine/specs.js";
 import { readClassifierTargets, writeClassifierTargets } from "../persistence/models.js";
 import type { JsonReader } from "../persistence/reader.js";
-import { encodeLabels, type Label, type LabelsInput } from "../validation/targets.js";
+import { checkSampleWeight, encodeLabels, type Label, type LabelsInput } from "../validation/targets.js";
 import { validateParams } from "../validation/params.js";
 import { BaseEstimator, type CallOptions, type FitOptions, type XInput } from "./base.js";
 import { KNEIGHBORS_SCHEMA, NEIGHBORS_DEFAULTS, NeighborsBase, type KNeighborsParams } from "./neighbors-base.js";
@@ -88,13 +88,19 @@ export class KNeighborsClassifier<L extends Label = Label> extends NeighborsBase
     return this.runModelHook<Matrix<Float64Array>>("predictProba", "predictProba", { X: data }, options);
   }
 
-  /** Mean accuracy of `predict(X)` against `y`. */
-  async score(X: XInput, y: LabelsInput, options: CallOptions = {}): Promise<number> {
+  /** Mean accuracy of `predict(X)` against `y` (weighted by `sampleWeight` when given). */
+  async score(X: XInput, y: LabelsInput, options: CallOptions & { sampleWeight?: FitOptions["sampleWeight"] } = {}): Promise<number> {
     const predicted = await this.predict(X, options);
     // Validated like fit's labels (array, length, no NaN or mixed types); the encoding itself is not needed.
     encodeLabels(y, predicted.length, { estimator: "KNeighborsClassifier.score", argument: "y" });
+    const where = { estimator: "KNeighborsClassifier.score", argument: "sampleWeight" };
+    const weights = checkSampleWeight(options.sampleWeight, predicted.length, where);
     let hits = 0;
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] === y[i]) hits++;
-    return hits / predicted.length;
+    let total = 0;
+    for (let i = 0; i < predicted.length; i++) {
+      if (predicted[i] === y[i]) hits += weights[i];
+      total += weights[i];
+    }
+    return hits / total;
   }
 }

@@ -4,6 +4,7 @@ import type { JsonReader } from "../persistence/reader.js";
 import { readRegressionTargets, writeRegressionTargets } from "../persistence/models.js";
 import { validateParams } from "../validation/params.js";
 import { checkRegressionTargets } from "../validation/targets.js";
+import { r2Score } from "../metrics/regression.js";
 import { BaseEstimator, type CallOptions, type FitOptions, type XInput } from "./base.js";
 import { KNEIGHBORS_SCHEMA, NEIGHBORS_DEFAULTS, NeighborsBase, type KNeighborsParams } from "./neighbors-base.js";
 
@@ -60,20 +61,10 @@ export class KNeighborsRegressor extends NeighborsBase<KNeighborsParams> {
     return this.runModelHook("predict", "predict", { X: data }, options);
   }
 
-  /** Coefficient of determination R² of `predict(X)` against `y`. */
-  async score(X: XInput, y: readonly number[] | Float64Array | Float32Array, options: CallOptions = {}): Promise<number> {
+  /** Coefficient of determination R² of `predict(X)` against `y` (weighted by `sampleWeight` when given). */
+  async score(X: XInput, y: readonly number[] | Float64Array | Float32Array, options: CallOptions & { sampleWeight?: FitOptions["sampleWeight"] } = {}): Promise<number> {
     const predicted = await this.predict(X, options);
     const truth = checkRegressionTargets(y, predicted.length, { estimator: "KNeighborsRegressor.score", argument: "y" });
-    let mean = 0;
-    for (const v of truth) mean += v / truth.length;
-    let residual = 0;
-    let total = 0;
-    for (let i = 0; i < truth.length; i++) {
-      residual += (truth[i] - predicted[i]) ** 2;
-      total += (truth[i] - mean) ** 2;
-    }
-    // scikit-learn's r2_score(force_finite=True) convention for a constant y.
-    if (total === 0) return residual === 0 ? 1 : 0;
-    return 1 - residual / total;
+    return r2Score(truth, predicted, { sampleWeight: options.sampleWeight });
   }
 }

@@ -49,12 +49,12 @@ export interface SavedEstimator {
   fitted?: { engine: string; nFeaturesIn: number } & Record<string, unknown>;
 }
 
-/** A saved Pipeline: its steps, in order, each a saved estimator. */
+/** A saved Pipeline: its steps, in order, each a saved estimator or `"passthrough"`. */
 export interface SavedPipeline {
   format: typeof MODEL_FORMAT;
   version: typeof MODEL_VERSION;
   kind: "Pipeline";
-  steps: [name: string, step: SavedEstimator][];
+  steps: [name: string, step: SavedEstimator | "passthrough"][];
 }
 
 /** What `toJSON()`, `saveModel()` and `loadModel()` deal in. */

@@ -77,11 +77,7 @@ export function validateParams<T extends object>(
 ): T {
   const out = { ...defaults } as Record<string, unknown>;
   if (given === undefined) return out as T;
-  if (typeof given !== "object" || given === null || Array.isArray(given)) {
-    throw new ValidationError(
-      `${estimator}: parameters must be given as an object of named parameters, got ${formatValue(given)}.`,
-    );
-  }
+  checkNamedParams(estimator, given);
   const rules = schema as ParamSchema;
   const names = Object.keys(rules);
   for (const key of Object.keys(given)) {
@@ -97,6 +93,16 @@ export function validateParams<T extends object>(
     out[key] = value;
   }
   return out as T;
+}
+
+/**
+ * Throws the {@link ValidationError} for parameters not given as a plain object of names to values (an array, a
+ * number, null), as the constructors and every `setParams` receive them. `where` prefixes the message.
+ */
+export function checkNamedParams(where: string, given: unknown): asserts given is Readonly<Record<string, unknown>> {
+  if (typeof given !== "object" || given === null || Array.isArray(given)) {
+    throw new ValidationError(`${where}: parameters must be given as an object of named parameters, got ${formatValue(given)}.`);
+  }
 }
 
 /**
