@@ -98,8 +98,9 @@ describe("Pipeline getParams and setParams", () => {
     expect([k, weights, scaler]).toEqual([5, "uniform", scale]);
     const camel = (k: string) => k.replace(/(?<=[a-z])_([a-z])/g, (_, c: string) => c.toUpperCase());
     const names = Object.keys(params).filter((k) => k.includes("__"));
-    expect(names.sort()).toEqual(["knn__metric", "knn__nNeighbors", "knn__p", "knn__weights", "scale__withMean", "scale__withStd"]);
-    expect(names.every((k) => expected.deepParamNames.map(camel).includes(k))).toBe(true);
+    expect(names.sort()).toEqual(["knn__metric", "knn__nNeighbors", "knn__p", "knn__radius", "knn__weights", "scale__withMean", "scale__withStd"]);
+    // radius is plugml's addition on the KNeighbors estimators (scikit-learn has it on NearestNeighbors only).
+    expect(names.filter((k) => k !== "knn__radius").every((k) => expected.deepParamNames.map(camel).includes(k))).toBe(true);
     expect(pipe.getParams({ deep: false })).toEqual({ steps: pipe.steps });
   });
 
@@ -109,7 +110,7 @@ describe("Pipeline getParams and setParams", () => {
     expect(pipe.getParams().knn__nNeighbors).toBe(3);
     expect(pipe.getParams().scale__withMean).toBe(false);
     expect(messageOf(() => pipe.setParams({ knn__nNeighbors: 0 }))).toBe("KNeighborsClassifier: parameter nNeighbors must be an integer >= 1, got 0.");
-    expect(messageOf(() => pipe.setParams({ knn__nNeighbours: 2 }))).toMatch(/KNeighborsClassifier: unknown parameter "nNeighbours". Did you mean "nNeighbors"\? Valid parameters: nNeighbors, metric, p, weights./);
+    expect(messageOf(() => pipe.setParams({ knn__nNeighbours: 2 }))).toMatch(/KNeighborsClassifier: unknown parameter "nNeighbours". Did you mean "nNeighbors"\? Valid parameters: nNeighbors, metric, p, radius, weights./);
     expect(messageOf(() => pipe.setParams({ kn__nNeighbors: 2 }))).toMatch(/^Pipeline.setParams: unknown parameter "kn__nNeighbors". Did you mean "knn__nNeighbors"\? Valid parameters: steps, scale, scale__withMean/);
     // A refused value leaves every step as it was, even the steps named before it.
     expect(messageOf(() => pipe.setParams({ scale__withStd: false, knn__weights: "far" }))).toMatch(/parameter weights must be/);
