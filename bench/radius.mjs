@@ -4,13 +4,14 @@
 // a few runs on both sides, how many neighbours both found, and the peak RSS (VmHWM) of a child process that fits
 // and queries once. Usage: node bench/radius.mjs (after building the packages; python3 with scikit-learn optional).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Matrix, NearestNeighbors } from "@plugml/core";
 import "@plugml/engine-cpu";
 import { blobs } from "./lib/data.mjs";
+import { bestOf, peakRss } from "./lib/measure.mjs";
 
 const ROWS = 100_000;
 const COLS = 64;
@@ -32,22 +33,7 @@ async function chooseRadius(nn, Q) {
   return hundredth[12];
 }
 
-async function bestOf(repeats, fn) {
-  let best = Infinity;
-  let out;
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    out = await fn();
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
-  return { seconds: best, out };
-}
 
-/** This process's peak resident memory: VmHWM (getrusage's maxRSS would report the parent's size across exec). */
-function peakRss() {
-  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
-  return Number(kb) * 1024;
-}
 
 const SKLEARN = `
 import json, sys, time

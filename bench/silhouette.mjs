@@ -1,15 +1,16 @@
 // silhouetteScore on 20,000 x 32 float32 blobs: engine-cpu against scikit-learn on the same data, times and peak
-// resident memory of a child process running one call (VmHWM, see peakRss). Not part of `npm run bench`.
+// resident memory of a child process running one call (VmHWM, see peakRss). Run by `npm run bench` too.
 //   node bench/silhouette.mjs                 the comparison
 //   node bench/silhouette.mjs --rss-child     (internal) one plugml call alone, reporting its peak RSS
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Matrix, registerEngine, silhouetteScore, withConfig } from "@plugml/core";
 import { cpuEngine } from "@plugml/engine-cpu";
 import { blobs } from "./lib/data.mjs";
+import { peakRss } from "./lib/measure.mjs";
 
 const SHAPE = { rows: 20000, cols: 32, centers: 8, spread: 6, seed: 11 };
 const RUNS = 3;
@@ -19,11 +20,6 @@ function data() {
   return { X: Matrix.from(Float32Array.from(X), SHAPE.rows, SHAPE.cols), labels: Int32Array.from(y) };
 }
 
-/** This process's peak resident memory: VmHWM of /proc/self/status (getrusage's maxRSS survives exec). */
-function peakRss() {
-  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
-  return kb ? Number(kb) * 1024 : process.resourceUsage().maxRSS * 1024;
-}
 
 registerEngine(cpuEngine);
 const onCpu = (fn) => withConfig({ engines: ["cpu"], fallback: false }, fn);

@@ -9,7 +9,7 @@
 //   node bench/speed.mjs --rss-child=NAME  (internal) one workload alone ("knn" or "cosine"), reporting its peak
 //                                          resident memory
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,7 @@ import { KMeans, KNeighborsClassifier, Matrix, NearestNeighbors, registerEngine 
 import { cpuEngine, createCpuEngine } from "@plugml/engine-cpu";
 import { simdCeiling } from "./lib/ceiling.mjs";
 import { blobs } from "./lib/data.mjs";
+import { bestOf, peakRss } from "./lib/measure.mjs";
 import { markdownReport, printSummary, printTable } from "./lib/report.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -65,16 +66,6 @@ const kmeansDefaultFlops = () => 2 * KM.rows * KM.cols * (KM.k * (2 + Math.floor
 const knnFlops = (queries) => 2 * queries * KNN.rows * KNN.cols;
 const cosineFlops = (queries) => 2 * queries * COS.rows * COS.cols;
 
-async function bestOf(repeats, fn) {
-  let best = Infinity;
-  let out;
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    out = await fn();
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
-  return { seconds: best, out };
-}
 
 // ---- plugml ---------------------------------------------------------------------------------------------------
 const portable = createCpuEngine({ name: "cpu-portable", wasm: false, threads: 0 });
@@ -125,19 +116,6 @@ if (rssChild) {
   process.exit(0);
 }
 
-/**
- * This process's peak resident memory. On Linux, VmHWM of /proc/self/status: getrusage's maxRSS survives exec, so
- * a child forked from this large bench process would report the parent's size at the fork instead of its own.
- */
-function peakRss() {
-  try {
-    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
-    if (kb) return Number(kb) * 1024;
-  } catch {
-    // Not Linux: fall back to getrusage.
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
 
 function measureRss(workload) {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), `--rss-child=${workload}`], { encoding: "utf8" });

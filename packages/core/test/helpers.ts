@@ -1,6 +1,7 @@
 // Assertion helpers shared by core's tests.
 import { expect } from "@jest/globals";
 import { ValidationError } from "../src/errors.js";
+import { addWarningListener, type PlugmlWarning } from "../src/warnings.js";
 
 /** The message of the ValidationError `fn` throws; fails the test if it throws nothing or something else. */
 export function messageOf(fn: () => unknown): string {
@@ -21,4 +22,15 @@ export async function rejection(p: Promise<unknown>): Promise<Error> {
   );
   if (!(error instanceof Error)) throw new Error("expected a rejection");
   return error;
+}
+
+/** `fn`'s result and the warnings it published meanwhile. */
+export function withWarnings<T>(fn: () => T): [T, PlugmlWarning[]] {
+  const seen: PlugmlWarning[] = [];
+  const stop = addWarningListener((w) => seen.push(w));
+  try {
+    return [fn(), seen];
+  } finally {
+    stop();
+  }
 }

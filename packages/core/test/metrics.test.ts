@@ -2,30 +2,18 @@
 import { describe, expect, test } from "@jest/globals";
 import {
   accuracyScore,
-  addWarningListener,
   adjustedRandScore,
   classificationReport,
   confusionMatrix,
   meanSquaredError,
   precisionRecallFscoreSupport,
   r2Score,
-  type PlugmlWarning,
 } from "../src/index.js";
-import { messageOf } from "./helpers.js";
+import { messageOf, withWarnings } from "./helpers.js";
 import { numbers, reference } from "./model-selection-fixture.js";
 
 const { metrics } = reference;
 
-/** `fn`'s result and the warnings it published. */
-function withWarnings<T>(fn: () => T): [T, PlugmlWarning[]] {
-  const seen: PlugmlWarning[] = [];
-  const stop = addWarningListener((w) => seen.push(w));
-  try {
-    return [fn(), seen];
-  } finally {
-    stop();
-  }
-}
 
 describe("accuracyScore", () => {
   test.each(metrics.accuracy.map((c: any, i: number) => [i, c]))("case %i equals scikit-learn's", (_i, c: any) => {

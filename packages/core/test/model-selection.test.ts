@@ -1,22 +1,13 @@
 // trainTestSplit, KFold and StratifiedKFold against scikit-learn 1.2.1 (packages/core/test/fixtures/sklearn-model-selection.json).
 import { describe, expect, test } from "@jest/globals";
-import { addWarningListener, KFold, Matrix, RandomState, StratifiedKFold, trainTestSplit, type Fold, type PlugmlWarning } from "../src/index.js";
-import { messageOf, rejection } from "./helpers.js";
+import { KFold, Matrix, RandomState, StratifiedKFold, trainTestSplit, type Fold } from "../src/index.js";
+import { messageOf, rejection, withWarnings } from "./helpers.js";
 import { reference } from "./model-selection-fixture.js";
 
 const { splitters } = reference;
 const plain = (folds: Fold[]) => folds.map((f) => ({ train: Array.from(f.train), test: Array.from(f.test) }));
 const column = (n: number) => Array.from({ length: n }, (_, i) => [i]);
 
-function warningsOf<T>(fn: () => T): [T, PlugmlWarning[]] {
-  const seen: PlugmlWarning[] = [];
-  const stop = addWarningListener((w) => seen.push(w));
-  try {
-    return [fn(), seen];
-  } finally {
-    stop();
-  }
-}
 
 describe("KFold", () => {
   test.each(splitters.kfold.map((c: any) => [`${c.nSamples} samples, ${c.nSplits} folds`, c]))("%s: scikit-learn's folds", (_name, c: any) => {
@@ -50,7 +41,7 @@ describe("KFold", () => {
 
 describe("StratifiedKFold", () => {
   test.each(splitters.stratified.map((c: any, i: number) => [i, c]))("case %i: scikit-learn 1.2's folds and warnings", (_i, c: any) => {
-    const [folds, warnings] = warningsOf(() => new StratifiedKFold({ nSplits: c.nSplits }).split(column(c.y.length), c.y));
+    const [folds, warnings] = withWarnings(() => new StratifiedKFold({ nSplits: c.nSplits }).split(column(c.y.length), c.y));
     expect(plain(folds)).toEqual(c.folds);
     expect(warnings.map((w) => w.message.replace("nSplits", "n_splits"))).toEqual(c.warnings);
   });
