@@ -21,6 +21,7 @@ import { Batch, STORAGE_USAGE } from "./kernels/dispatch.js";
 import { effectiveMetric, encodeSearch, outputWidths, type SearchOutput } from "./kernels/neighbors.js";
 import { Paced } from "./kernels/pacing.js";
 import { featuresFit, gate, worthRunning, MAX_NEIGHBORS, type EngineSettings, type EstimatorCheck } from "./options.js";
+import { radiusNeighborsHook } from "./radius.js";
 import { distanceRange, largest, requireFinite, requireInRange, targetsRange } from "./range.js";
 import { allocateMatrix, deviceInput, hostMatrix, stageInput, toFloat32, uploadArray, WebGPUMatrix } from "./resident.js";
 
@@ -174,6 +175,9 @@ function lifecycle(settings: EngineSettings) {
       const dtype = ctx.X?.dtype ?? (ctx.fitState as NeighborsFit | undefined)?.dtype ?? ctx.model.fitX.dtype;
       return { distances: hostMatrix(floats, rows, k, dtype, ctx.record), indices: ints };
     },
+
+    /** Candidates on the device, exact float64 re-check on the host (see radius.ts). */
+    radiusNeighbors: radiusNeighborsHook(settings),
   };
 }
 
