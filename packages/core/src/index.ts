@@ -99,7 +99,7 @@ export {
 } from "./persistence/format.js";
 export { RandomState } from "./validation/random-state.js";
 export { type MatrixInput } from "./validation/input.js";
-export { type Label, type LabelsInput } from "./validation/targets.js";
+export { type Label, type LabelsInput, type NumbersInput } from "./validation/targets.js";
 export {
   accuracyScore,
   confusionMatrix,

@@ -19,7 +19,20 @@ export interface ScorableEstimator {
 export type Scorer = (estimator: ScorableEstimator, X: Matrix, y: VectorInput | undefined) => Promise<number>;
 
 /** The scorer names plugml knows, scikit-learn's names. */
-export type ScorerName = keyof typeof SCORERS;
+export type ScorerName =
+  | "accuracy"
+  | "adjusted_rand_score"
+  | "f1"
+  | "f1_micro"
+  | "f1_macro"
+  | "f1_weighted"
+  | "precision_macro"
+  | "precision_weighted"
+  | "recall_macro"
+  | "recall_weighted"
+  | "r2"
+  | "neg_mean_squared_error"
+  | "neg_root_mean_squared_error";
 
 /** What `scoring` accepts: undefined (the estimator's own `score`), a scorer name, or a scorer function. */
 export type Scoring = ScorerName | Scorer | undefined;
@@ -51,7 +64,7 @@ const SCORERS = {
   r2: predictionScorer(r2Score as Metric),
   neg_mean_squared_error: predictionScorer(meanSquaredError as Metric, -1),
   neg_root_mean_squared_error: predictionScorer(((t: NumbersInput, p: NumbersInput) => meanSquaredError(t, p, { squared: false })) as Metric, -1),
-} satisfies Record<string, Scorer>;
+} satisfies Record<ScorerName, Scorer>;
 
 /** The estimator's own `score(X, y)`: scikit-learn's default scoring. */
 const ownScore: Scorer = async (estimator, X, y) => {

@@ -14,10 +14,11 @@ export function assertClose(actual: number, expected: number, rtol: number, what
   }
 }
 
-type Nested = number | readonly Nested[];
+/** A number or nested arrays of numbers (a matrix as rows, say): what the assertions compare. */
+export type NestedNumbers = number | readonly NestedNumbers[];
 
 /** Element-wise {@link assertClose} over equally shaped nested arrays, naming the first differing position. */
-export function assertAllClose(actual: Nested, expected: Nested, rtol: number, what: string, at = ""): void {
+export function assertAllClose(actual: NestedNumbers, expected: NestedNumbers, rtol: number, what: string, at = ""): void {
   if (typeof expected === "number") {
     if (typeof actual !== "number") throw new Error(`${what}${at}: expected a number, got ${clip(JSON.stringify(actual))}`);
     return assertClose(actual, expected, rtol, `${what}${at}`);

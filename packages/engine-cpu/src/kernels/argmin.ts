@@ -44,7 +44,7 @@ export function* assignNearestSteps(X: Matrix, centers: Matrix, labels: Int32Arr
 
 /**
  * {@link assignNearest} for data no single scaling brings into range (see `rangeScale`): distances compared by
- * their full-range keys (see {@link wideDistance}), ties to the lowest index; `distances` (when given) receives each
+ * their full-range keys (see `wideDistance`), ties to the lowest index; `distances` (when given) receives each
  * row's euclidean distance to its center (not squared: its square may be beyond float64), Infinity beyond range.
  */
 export function* wideAssignSteps(X: Matrix, centers: Matrix, labels: Int32Array, distances?: Float64Array): Steps<void> {

@@ -29,7 +29,8 @@ export {
   type LloydArgs,
   type LloydIterationInfo,
   type LloydResult,
+  type LloydRun,
 } from "./lloyd.js";
-export { columnMeanVar, meanFeatureVariance } from "./stats.js";
+export { columnMeanVar, meanFeatureVariance, type ColumnStats } from "./stats.js";
 export { kNearest, type KNearestOptions, type KNearestResult } from "./neighbors.js";
 export { argmaxRows, classVotes, regressionMean, type NeighborWeights } from "./vote.js";

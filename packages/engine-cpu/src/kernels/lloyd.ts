@@ -58,7 +58,7 @@ function addInto(total: Float64Array, partial: Float64Array): void {
 /**
  * Lloyd's assignment pass on the pure-TypeScript kernels: writes every row's nearest center (exact distances) into
  * `labels` and, with `accumulate`, returns the clusters' float64 {@link ClusterSums}: rows added in order within
- * each chunk of {@link sumChunkRows}, chunks added in order.
+ * each chunk of `sumChunkRows`, chunks added in order.
  */
 export function assignAndSum(X: Matrix, sampleWeight: Float64Array, centers: Matrix, labels: Int32Array, accumulate: boolean): ClusterSums | undefined {
   return drain(assignAndSumSteps(X, sampleWeight, centers, labels, accumulate));
@@ -93,7 +93,7 @@ export function* assignAndSumSteps(X: Matrix, sampleWeight: Float64Array, center
 
 /**
  * Second half of a Lloyd iteration, as scikit-learn 1.2's `lloyd_iter_chunked_dense`: from the sums of an
- * assignment pass, relocates empty clusters (see {@link relocateEmptyClusters}), then computes the weighted means
+ * assignment pass, relocates empty clusters (see `relocateEmptyClusters`), then computes the weighted means
  * and the total squared shift from `centers`. `sums` and `weights` are consumed.
  */
 export function updateCenters(

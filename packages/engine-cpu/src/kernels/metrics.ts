@@ -137,7 +137,7 @@ function normalizing(data: FloatArray, offset: number, cols: number, out: Float6
 const scratch = new Float64Array(2);
 
 /**
- * The rows of `X` scaled as scikit-learn's `normalize` does (see {@link normalizing}), in float64, dividing rather
+ * The rows of `X` scaled as scikit-learn's `normalize` does (see `normalizing`), in float64, dividing rather
  * than multiplying by a reciprocal as it does. Done once per call so that pairwise loops are plain dot products.
  */
 export function normalizedRows(X: Matrix): Float64Array {

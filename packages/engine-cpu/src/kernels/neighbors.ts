@@ -15,7 +15,7 @@ export interface KNearestResult {
 /**
  * A bounded max-heap of (reduced distance, tie key, train index) triples ordered lexicographically, so that among
  * equal distances the higher index is evicted first and the lower index kept. The tie key is 0 except on the
- * full-range path, whose distances take two keys (see {@link wideDistance}).
+ * full-range path, whose distances take two keys (see `wideDistance`).
  */
 class NeighborHeap {
   readonly dist: Float64Array;
@@ -111,8 +111,8 @@ export interface KNearestOptions {
  * well, as scikit-learn's cosine distances set their diagonal to 0 when both arguments are the same array.
  *
  * Distances are right over the whole finite range: float64 data whose sums of squares (or p-th powers) could
- * overflow or underflow is scaled by a power of two first (see {@link distanceScale}), and data no single scaling
- * fits takes the per-pair full-range path of {@link wideDistance}. A distance beyond the queries' dtype is Infinity,
+ * overflow or underflow is scaled by a power of two first (see `distanceScale`), and data no single scaling
+ * fits takes the per-pair full-range path of `wideDistance`. A distance beyond the queries' dtype is Infinity,
  * still ordered by its exact value.
  *
  * @returns flat `queries.rows * k` arrays; distances have the dtype of `queries`, computed in float64.
