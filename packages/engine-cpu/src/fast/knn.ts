@@ -19,9 +19,9 @@ import { normalizeRowsInto, reducedToDistance, type MetricSpec } from "../kernel
 import { emptyResult, kNearestSteps, searchedNeighbors, writeNeighbors, type KNearestResult } from "../kernels/neighbors.js";
 import { ldexp, magnitudes, rangeScale, scaledMatrix } from "../kernels/range.js";
 import { BLOCK_ROWS, FLAVORS, KNN_PARAMS, kernelArgs, kernelName, type Flavor, type KernelMetric } from "../wasm/kernels.js";
-import { filterBounds, rowStats, type FilterUnits } from "./knn-bounds.js";
+import { filterBounds, rowStats, type FilterUnits, type RowStats } from "./knn-bounds.js";
 import { commonDtype, filterShift, packPanels, packRowBlocks, panelCount, rowBlocksLength } from "./layout.js";
-import type { KernelRuntime } from "./runtime.js";
+import type { Arena, KernelRuntime } from "./runtime.js";
 
 /** Bytes of training panels a query block sweeps while they stay in the core's L2 cache. */
 const PANEL_BLOCK_BYTES = 256 * 1024;
@@ -51,7 +51,7 @@ export interface ExactRows {
  * further power of two; undefined when no single scaling fits (the full-range path). Cosine is not set up here: its
  * rows are normalised straight into kernel memory.
  */
-export function exactUnits(spec: MetricSpec, queries: Matrix, train: Matrix): ExactRows | undefined {
+function exactUnits(spec: MetricSpec, queries: Matrix, train: Matrix): ExactRows | undefined {
   const dtype = commonDtype(queries, train);
   const same = queries === train;
   const q = queries.astype(dtype);
@@ -64,6 +64,61 @@ export function exactUnits(spec: MetricSpec, queries: Matrix, train: Matrix): Ex
   // Clamped so that 2^shift is a finite float64; data below 2^-981 (subnormal) then lands in float32's range anyway.
   const shift = Math.max(-1000, Math.min(1000, filterShift(ldexp(range.max, scale))));
   return { Q, T, ex: FLAVORS[T.dtype], unscale: 2 ** -scale, units: { fs: 2 ** shift } };
+}
+
+/**
+ * The exact units of a search (see {@link exactUnits}); cosine's are the inputs as given, whose rows
+ * {@link packTraining} and the callers normalise straight into kernel memory.
+ */
+export function searchUnits(spec: MetricSpec & { metric: KernelMetric }, queries: Matrix, train: Matrix): ExactRows | undefined {
+  if (spec.metric === "cosine") return { Q: queries, T: train, ex: FLAVORS.float64, unscale: 1, units: { fs: 1 } };
+  return exactUnits(spec, queries, train);
+}
+
+/** A search's training rows in kernel memory: exact rows, float32 filter panels, their norms and per-row stats. */
+export interface PackedTraining {
+  nt: number;
+  d: number;
+  nPanels: number;
+  /** Addresses of the exact rows, the filter's panels and their norms. */
+  tRows: number;
+  tPanels: number;
+  tNorms: number;
+  /** The exact rows (a view of kernel memory at `tRows`). */
+  exactT: FloatArray;
+  trainStats: RowStats;
+  /** Panels a query block sweeps while they stay in L2. */
+  panelsPerBlock: number;
+}
+
+/**
+ * Copies the training rows of `rows` into kernel memory for the k-nearest kernel: the exact rows (cosine's
+ * normalised as the reference does), the float32 filter panels in the filter's units and, for the dot-product
+ * filters, the panels' norms. Shared by every search on that kernel (k-nearest and radius).
+ */
+export function packTraining(arena: Arena, metric: KernelMetric, rows: ExactRows): PackedTraining {
+  const { T, ex, units } = rows;
+  const { rows: nt, cols: d } = T;
+  const fl = FILTER;
+  const cosine = metric === "cosine";
+  const nPanels = panelCount(nt, fl.panelWidth);
+  const tRows = arena.alloc(nt * d * ex.bytes);
+  const tPanels = arena.alloc(nPanels * fl.panelWidth * d * fl.bytes);
+  const tNorms = arena.alloc(nPanels * fl.panelWidth * fl.bytes);
+  // Cosine's exact rows are the reference's normalised rows, written straight into kernel memory.
+  const exactT: FloatArray = cosine ? normalizeRowsInto(T, arena.f64(tRows, nt * d)) : arena.floats(T.data, tRows, nt * d);
+  if (!cosine) exactT.set(T.data);
+  // Padding rows must never pass a threshold: infinite norms (dot-product filters) or infinite values.
+  const dotFilter = metric === "euclidean" || cosine;
+  packPanels(exactT, nt, d, fl.panelWidth, dotFilter ? 0 : Infinity, arena.f32(tPanels, nPanels * fl.panelWidth * d), units.fs);
+  const trainStats = rowStats(metric, exactT, nt, d);
+  if (dotFilter) {
+    const norms = arena.f32(tNorms, nPanels * fl.panelWidth).fill(Infinity);
+    // The cosine filter ranks by -2 q.t alone (its norms are 0): the bound then needs no norm rounding.
+    for (let t = 0; t < nt; t++) norms[t] = cosine ? 0 : trainStats.sq[t] * units.fs * units.fs;
+  }
+  const panelsPerBlock = Math.max(1, Math.floor(PANEL_BLOCK_BYTES / (d * fl.panelWidth * fl.bytes)));
+  return { nt, d, nPanels, tRows, tPanels, tNorms, exactT, trainStats, panelsPerBlock };
 }
 
 /**
@@ -93,36 +148,17 @@ export async function fastKNearest(
   const search = (only?: number[]) => drive(kNearestSteps(queries, train, k, spec, { skipSelf, only, into: out }), signal);
   // The reference's self distance 0 (skipSelf on distinct matrices) is only reproduced for a set against itself.
   if (cosine && skipSelf && !same) return search();
-  const rows: ExactRows | undefined = cosine
-    ? { Q: queries, T: train, ex: FLAVORS.float64, unscale: 1, units: { fs: 1 } }
-    : exactUnits(spec, queries, train);
+  const rows = searchUnits(spec, queries, train);
   if (rows === undefined) return search();
-  const { Q, T, ex, unscale, units } = rows;
-  const { rows: nt, cols: d } = T;
+  const { Q, ex, unscale, units } = rows;
   const fl = FILTER;
 
   const lost: number[] = [];
   await runtime.exclusive(async (arena, run) => {
-    const nPanels = panelCount(nt, fl.panelWidth);
-    const tRows = arena.alloc(nt * d * ex.bytes);
-    const tPanels = arena.alloc(nPanels * fl.panelWidth * d * fl.bytes);
-    const tNorms = arena.alloc(nPanels * fl.panelWidth * fl.bytes);
-    // Cosine's exact rows are the reference's normalised rows, written straight into kernel memory.
-    const exactT: FloatArray = cosine ? normalizeRowsInto(T, arena.f64(tRows, nt * d)) : arena.floats(T.data, tRows, nt * d);
-    if (!cosine) exactT.set(T.data);
-    // Padding rows must never pass a threshold: infinite norms (dot-product filters) or infinite values.
-    const dotFilter = metric === "euclidean" || cosine;
-    packPanels(exactT, nt, d, fl.panelWidth, dotFilter ? 0 : Infinity, arena.f32(tPanels, nPanels * fl.panelWidth * d), units.fs);
-    const trainStats = rowStats(metric, exactT, nt, d);
-    if (dotFilter) {
-      const norms = arena.f32(tNorms, nPanels * fl.panelWidth).fill(Infinity);
-      // The cosine filter ranks by -2 q.t alone (its norms are 0): the bound then needs no norm rounding.
-      for (let t = 0; t < nt; t++) norms[t] = cosine ? 0 : trainStats.sq[t] * units.fs * units.fs;
-    }
+    const { tRows, tPanels, tNorms, nPanels, nt, d, exactT, trainStats, panelsPerBlock } = packTraining(arena, metric, rows);
 
     const perQuery = d * fl.bytes + (same ? 0 : d * ex.bytes) + kk * 12 + 4 + fl.bytes + 16;
     const batch = Math.max(BLOCK_ROWS, Math.floor(options.workingMemory / perQuery / BLOCK_ROWS) * BLOCK_ROWS);
-    const panelsPerBlock = Math.max(1, Math.floor(PANEL_BLOCK_BYTES / (d * fl.panelWidth * fl.bytes)));
     const mark = arena.mark();
     const order = new Int32Array(kk);
     const dist = new Float64Array(kk);

@@ -17,15 +17,13 @@ import { drive } from "../cancel.js";
 import { normalizeRowsInto, reducedToDistance, type MetricSpec } from "../kernels/metrics.js";
 import { MatchBuffer, checkRadiusArgs, radiusNeighborsSteps, type RadiusResult } from "../kernels/radius.js";
 import { BLOCK_ROWS, FLAVORS, KNN_PARAMS, kernelArgs, kernelName, type KernelMetric } from "../wasm/kernels.js";
-import { exactUnits, rowsOf, type ExactRows } from "./knn.js";
+import { packTraining, rowsOf, searchUnits } from "./knn.js";
 import { filterBounds, rowStats } from "./knn-bounds.js";
-import { packPanels, packRowBlocks, panelCount, rowBlocksLength } from "./layout.js";
+import { packRowBlocks, rowBlocksLength } from "./layout.js";
 import type { KernelRuntime } from "./runtime.js";
 
 /** Candidate slots per query in the first pass. */
 const INITIAL_ROOM = 256;
-/** Bytes of training panels a query block sweeps while they stay in the core's L2 cache. */
-const PANEL_BLOCK_BYTES = 256 * 1024;
 /** Most queries per kernel chunk. */
 const MAX_CHUNK_QUERIES = 128;
 const FILTER = FLAVORS.float32;
@@ -61,12 +59,9 @@ export async function fastRadiusNeighbors(
   const reference = () => drive(radiusNeighborsSteps(queries, train, radius, spec, { skipSelf, sortResults }), signal);
   // The reference's self distance 0 is only reproduced for a set searched against itself with its own row left out.
   if (same !== skipSelf) return reference();
-  const rows: ExactRows | undefined = cosine
-    ? { Q: queries, T: train, ex: FLAVORS.float64, unscale: 1, units: { fs: 1 } }
-    : exactUnits(spec, queries, train);
+  const rows = searchUnits(spec, queries, train);
   if (rows === undefined) return reference();
-  const { Q, T, ex, unscale, units } = rows;
-  const { rows: nt, cols: d } = T;
+  const { Q, ex, unscale, units } = rows;
   const fl = FILTER;
   const limit = exactLimit(spec, radius, unscale);
   const float32 = queries.dtype === "float32";
@@ -74,20 +69,7 @@ export async function fastRadiusNeighbors(
   const buffer = new MatchBuffer();
 
   await runtime.exclusive(async (arena, run) => {
-    const nPanels = panelCount(nt, fl.panelWidth);
-    const tRows = arena.alloc(nt * d * ex.bytes);
-    const tPanels = arena.alloc(nPanels * fl.panelWidth * d * fl.bytes);
-    const tNorms = arena.alloc(nPanels * fl.panelWidth * fl.bytes);
-    const exactT = cosine ? normalizeRowsInto(T, arena.f64(tRows, nt * d)) : arena.floats(T.data, tRows, nt * d);
-    if (!cosine) exactT.set(T.data);
-    const dotFilter = spec.metric === "euclidean" || cosine;
-    packPanels(exactT, nt, d, fl.panelWidth, dotFilter ? 0 : Infinity, arena.f32(tPanels, nPanels * fl.panelWidth * d), units.fs);
-    const trainStats = rowStats(spec.metric, exactT, nt, d);
-    if (dotFilter) {
-      const norms = arena.f32(tNorms, nPanels * fl.panelWidth).fill(Infinity);
-      for (let t = 0; t < nt; t++) norms[t] = cosine ? 0 : trainStats.sq[t] * units.fs * units.fs;
-    }
-    const panelsPerBlock = Math.max(1, Math.floor(PANEL_BLOCK_BYTES / (d * fl.panelWidth * fl.bytes)));
+    const { tRows, tPanels, tNorms, nPanels, nt, d, exactT, trainStats, panelsPerBlock } = packTraining(arena, spec.metric, rows);
     const mark = arena.mark();
 
     /**
