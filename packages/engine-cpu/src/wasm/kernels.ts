@@ -512,6 +512,19 @@ function exactArgminFunction(m: ModuleBuilder, fl: Flavor, exact: number): numbe
   });
 }
 
+/** Parameters of the functions the k-nearest kernel offers a passing (query, training row) pair to. */
+const CONSIDER_PARAMS = ["q", "t", "qRows", "tRows", "d", "kk", "heapD", "heapI", "heapN", "thr", "qOffset", "qBound", "rel:f64"] as const;
+
+/** Pushes the exact distance of query `q` and training row `t` (rows of `ex`'s dtype), by the function `exact`. */
+function exactOfPair(f: FunctionBuilder, p: ParamMap<typeof CONSIDER_PARAMS>, ex: Flavor, exact: number): void {
+  const stride = () => f.get(p.d).i32(ex.bytes).op("i32.mul");
+  f.get(p.qRows).get(p.q);
+  stride();
+  f.op("i32.mul", "i32.add").get(p.tRows).get(p.t);
+  stride();
+  f.op("i32.mul", "i32.add").get(p.d).call(exact);
+}
+
 /**
  * `consider(q, t, ...)`: computes the exact distance of query q to train row t (rows of the `ex` flavor) and offers
  * it to q's max-heap of (distance, index) pairs, ordered lexicographically so that equal distances keep the lower
@@ -520,17 +533,12 @@ function exactArgminFunction(m: ModuleBuilder, fl: Flavor, exact: number): numbe
  */
 function considerFunction(m: ModuleBuilder, fl: Flavor, ex: Flavor, exact: number): number {
   const n = names(fl);
-  const params = ["q", "t", "qRows", "tRows", "d", "kk", "heapD", "heapI", "heapN", "thr", "qOffset", "qBound", "rel:f64"] as const;
-  const { types, p } = declare(params, false);
+  const { types, p } = declare(CONSIDER_PARAMS, false);
   return m.func(types, [], (f) => {
     const dist = f.local(F64);
     const [hd, hi, size, c, parent, child, l] = Array.from({ length: 7 }, () => f.local(I32));
-    const stride = () => f.get(p.d).i32(ex.bytes).op("i32.mul");
-    f.get(p.qRows).get(p.q);
-    stride();
-    f.op("i32.mul", "i32.add").get(p.tRows).get(p.t);
-    stride();
-    f.op("i32.mul", "i32.add").get(p.d).call(exact).set(dist);
+    exactOfPair(f, p, ex, exact);
+    f.set(dist);
     f.get(p.heapD).get(p.q).get(p.kk).op("i32.mul").i32(8).op("i32.mul", "i32.add").set(hd);
     f.get(p.heapI).get(p.q).get(p.kk).op("i32.mul").i32(4).op("i32.mul", "i32.add").set(hi);
     f.get(p.heapN).get(p.q).i32(4).op("i32.mul", "i32.add").mem("i32.load").set(size);
@@ -628,17 +636,12 @@ function considerFunction(m: ModuleBuilder, fl: Flavor, ex: Flavor, exact: numbe
  * The threshold `thr[q]` is set once by the host and never changed.
  */
 function radiusConsiderFunction(m: ModuleBuilder, ex: Flavor, exact: number): number {
-  const params = ["q", "t", "qRows", "tRows", "d", "kk", "heapD", "heapI", "heapN", "thr", "qOffset", "qBound", "rel:f64"] as const;
-  const { types, p } = declare(params, false);
+  const { types, p } = declare(CONSIDER_PARAMS, false);
   return m.func(types, [], (f) => {
     const dist = f.local(F64);
     const [size, countAt, slot] = [f.local(I32), f.local(I32), f.local(I32)];
-    const stride = () => f.get(p.d).i32(ex.bytes).op("i32.mul");
-    f.get(p.qRows).get(p.q);
-    stride();
-    f.op("i32.mul", "i32.add").get(p.tRows).get(p.t);
-    stride();
-    f.op("i32.mul", "i32.add").get(p.d).call(exact).set(dist);
+    exactOfPair(f, p, ex, exact);
+    f.set(dist);
     f.get(dist).get(p.qBound).get(p.q).i32(8).op("i32.mul", "i32.add").mem("f64.load").op("f64.gt");
     f.if(() => f.op("return"));
     f.get(p.heapN).get(p.q).i32(4).op("i32.mul", "i32.add").tee(countAt).mem("i32.load").set(size);
