@@ -1,20 +1,10 @@
-// Process 2 of the save/load check, as CommonJS: the same as persist-load.mjs through require().
-const { readFileSync } = require("node:fs");
-const { KMeans, KNeighborsClassifier, Pipeline, StandardScaler, loadModel } = require("@plugml/core");
-const { MODELS, outputOf } = require("./persist-data.mjs");
+// Process 2 of the save/load check, as CommonJS: @plugml/core through require(), then loadedReport (persist-data.mjs).
+const core = require("@plugml/core");
+const { loadedReport } = require("./persist-data.mjs");
 
-async function main() {
-  const classes = { kmeans: KMeans, knn: KNeighborsClassifier, scaler: StandardScaler, pipeline: Pipeline };
-  const outputs = {};
-  const restored = {};
-  for (const name of MODELS) {
-    const model = await loadModel(JSON.parse(readFileSync(`${name}.model.json`, "utf8")));
-    restored[name] = model instanceof classes[name];
-    outputs[name] = await outputOf(name, model);
-  }
-  console.log(JSON.stringify({ outputs, restored }));
-}
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+loadedReport(core)
+  .then((report) => console.log(report))
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
