@@ -1,0 +1,73 @@
+/**
+ * What every hook of the Dask engine shares: the `accepts` gate (a reachable scheduler), putting a call's input on
+ * the cluster (a DaskMatrix as it is, host data sent once in row partitions), and recording what crossed between
+ * this process and the cluster, and on how many partitions and workers it ran.
+ */
+import { isResident, type DataMatrix, type HookContext, type TraceRecorder } from "@plugml/core";
+import { bytesOf, type Bridge, type ClusterInfo } from "./bridge.js";
+import { DaskMatrix, isDaskMatrix, type StoredInfo } from "./matrix.js";
+import { bridgeOf, NO_SCHEDULER, schedulerOf, type DaskOptions } from "./options.js";
+
+/** How long a failed connection is remembered, so a missing cluster does not cost every call a timeout. */
+const RETRY_AFTER_MS = 10_000;
+
+/** The engine's view of its cluster: the bridge and the last connection failure. */
+export class Cluster {
+  private failure?: { at: number; reason: string };
+  constructor(readonly options: DaskOptions) {}
+
+  /** The bridge, or undefined without a scheduler address. */
+  get bridge(): Bridge | undefined {
+    return bridgeOf(this.options);
+  }
+
+  /** true when the scheduler answers, else why not (for `accepts`); never waits longer than the connect timeout. */
+  async reachable(): Promise<true | string> {
+    const bridge = this.bridge;
+    if (!bridge) return NO_SCHEDULER;
+    if (this.failure && performance.now() - this.failure.at < RETRY_AFTER_MS) return this.failure.reason;
+    try {
+      await bridge.connect();
+      this.failure = undefined;
+      return true;
+    } catch (e) {
+      const reason = `no Dask scheduler reachable at ${schedulerOf(this.options)}: ${e instanceof Error ? e.message : String(e)}`;
+      this.failure = { at: performance.now(), reason };
+      return reason;
+    }
+  }
+
+  /** The connected bridge and the cluster's size (after `accepts` passed). */
+  async connected(): Promise<{ bridge: Bridge; info: ClusterInfo }> {
+    const bridge = this.bridge;
+    if (!bridge) throw new Error(NO_SCHEDULER);
+    return { bridge, info: await bridge.connect() };
+  }
+
+  /**
+   * `X` on the cluster: a DaskMatrix as it is, anything else read to the host (counted by core for another
+   * engine's resident data) and sent once in row partitions, the bytes recorded. `release` frees an upload.
+   */
+  async input(ctx: Pick<HookContext, "record" | "toHost">, X: DataMatrix): Promise<{ matrix: DaskMatrix; uploaded: boolean; release(): void }> {
+    if (isDaskMatrix(X)) {
+      X.check();
+      return { matrix: X, uploaded: false, release: () => undefined };
+    }
+    const host = await ctx.toHost(X);
+    const { bridge, info } = await this.connected();
+    const partitions = Math.max(1, Math.min(host.rows, this.options.partitions ?? 2 * Math.max(1, info.threads)));
+    const args = { data: bytesOf(host.data), dtype: host.dtype, rows: host.rows, cols: host.cols, partitions };
+    const stored = (await bridge.request("from_host", args, ctx.record)) as unknown as StoredInfo;
+    if (isResident(X)) ctx.record.conversion(`X resident on "${X.engine}" -> dask`);
+    const matrix = new DaskMatrix(bridge, stored);
+    return { matrix, uploaded: true, release: () => matrix.dispose() };
+  }
+}
+
+/** Records the cluster a call ran on as its threads: partitions, workers, threads and the scheduler. */
+export function recordCluster(record: TraceRecorder, info: ClusterInfo, matrix: { partitions: number; workers: number }): void {
+  record.threads(
+    info.threads,
+    `${matrix.partitions} partitions on ${matrix.workers} of ${info.workers} Dask workers (${info.threads} threads) of the scheduler ${info.scheduler}`,
+  );
+}
