@@ -9,18 +9,23 @@ workers (one future per row partition), and submits numpy functions that run on 
 closes (the engine went idle, or the JS process ended).
 """
 import glob
+from concurrent.futures import CancelledError
 import itertools
 import math
 import struct
 import sys
 import traceback
+import time
 import uuid
 
 import msgpack
 import numpy as np
 from distributed import Client
+from distributed import wait
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
+# Seconds without any worker after which a pending computation fails (the scheduler would otherwise wait forever).
+NO_WORKER_GRACE = 10.0
 
 # ---- framing ---------------------------------------------------------------------------------------------------
 
@@ -266,8 +271,38 @@ class Bridge:
 
     # -- cluster
 
+    def settle(self, futures):
+        """Waits until the futures are computed on the workers (nothing comes here); raises the first failure."""
+        self.gather([self.client.submit(lambda _: None, f) for f in futures])
+
+    def gather(self, futures):
+        """The futures' results. A lost worker's tasks are recomputed by the scheduler from their sources (the
+        files, or the second copy of host data); when no worker is left for `NO_WORKER_GRACE` seconds the wait
+        ends with an error instead of hanging."""
+        try:
+            return self._gather(futures)
+        except CancelledError as e:
+            raise RuntimeError(
+                "the cluster lost data this computation needs with its workers and has nothing to recompute it from "
+                f"(host data sent to the cluster lives only on the workers; {len(self.client.scheduler_info().get('workers', {}))} worker(s) are left)"
+            ) from e
+
+    def _gather(self, futures):
+        since = None
+        while True:
+            done, pending = wait(futures, timeout=1.0, return_when="ALL_COMPLETED")
+            if not pending:
+                return self.client.gather(futures)
+            if self.client.scheduler_info().get("workers"):
+                since = None
+            elif since is None:
+                since = time.monotonic()
+            elif time.monotonic() - since > NO_WORKER_GRACE:
+                raise RuntimeError(f"no Dask worker has been left on the cluster for {NO_WORKER_GRACE} s; the computation was abandoned")
+
     def op_connect(self, scheduler, timeout):
-        self.client = Client(scheduler, timeout=f"{timeout}s", set_as_default=False)
+        # The default client of this process, which distributed.wait uses.
+        self.client = Client(scheduler, timeout=f"{timeout}s", set_as_default=True)
         return self.op_cluster()
 
     def op_cluster(self):
@@ -306,7 +341,7 @@ class Bridge:
         files = sorted(glob.glob(pattern))
         if not files:
             raise ValueError(f"no file matches {pattern!r}")
-        shapes = self.client.gather([self.client.submit(npy_shape, f, pure=False) for f in files])
+        shapes = self.gather([self.client.submit(npy_shape, f, pure=False) for f in files])
         cols = None
         for f, (shape, dt) in zip(files, shapes):
             if len(shape) != 2 or dt not in DTYPES:
@@ -316,6 +351,7 @@ class Bridge:
             cols, dtype = shape[1], dt
         # Each file is a task on the workers: a lost worker's partitions are read again from their file.
         parts = [self.client.submit(load_npy, f, key=f"plugml-npy-{uuid.uuid4().hex}") for f in files]
+        self.settle(parts)
         key, desc = self.keep(parts, [s[0][0] for s in shapes], cols, dtype)
         return desc
 
@@ -324,16 +360,17 @@ class Bridge:
         if not files:
             raise ValueError(f"no file matches {pattern!r}")
         parts = [self.client.submit(load_csv, f, delimiter, header, usecols, dtype, key=f"plugml-csv-{uuid.uuid4().hex}") for f in files]
-        rows = self.client.gather([self.client.submit(part_rows, p) for p in parts])
+        self.settle(parts)
+        rows = self.gather([self.client.submit(part_rows, p) for p in parts])
         cols = len(usecols) if usecols is not None else None
         if cols is None:
-            cols = self.client.submit(lambda a: a.shape[1], parts[0]).result()
+            cols = self.gather([self.client.submit(lambda a: a.shape[1], parts[0])])[0]
         key, desc = self.keep(parts, rows, cols, dtype)
         return desc
 
     def op_to_host(self, key):
         s = self.stored[key]
-        parts = self.client.gather(s.parts)
+        parts = self.gather(s.parts)
         return {"data": raw(np.concatenate(parts).astype(DTYPES[s.dtype], copy=False))}
 
     def op_free(self, key):
@@ -355,7 +392,7 @@ class Bridge:
 
     def op_max_abs(self, key):
         s = self.stored[key]
-        return {"maxAbs": max(self.client.gather([self.client.submit(max_abs, p) for p in s.parts]))}
+        return {"maxAbs": max(self.gather([self.client.submit(max_abs, p) for p in s.parts]))}
 
     def weight_parts(self, s, weights):
         if weights is None:
@@ -369,7 +406,7 @@ class Bridge:
         """Column mean and population variance, partition moments combined as a parallel variance (Chan et al.)."""
         s = self.stored[key]
         w = self.weight_parts(s, weights)
-        stats = self.client.gather([self.client.submit(moments, p, wp) for p, wp in zip(s.parts, w)])
+        stats = self.gather([self.client.submit(moments, p, wp) for p, wp in zip(s.parts, w)])
         n, mean, m2 = 0.0, np.zeros(s.cols), np.zeros(s.cols)
         for nb, mb, m2b in stats:
             if nb == 0:
@@ -394,7 +431,7 @@ class Bridge:
         if output == "engine":
             key, desc = self.keep(parts, list(s.rows), cols, dtype)
             return desc
-        out = np.concatenate(self.client.gather(parts)).astype(DTYPES[dtype], copy=False)
+        out = np.concatenate(self.gather(parts)).astype(DTYPES[dtype], copy=False)
         self.client.cancel(parts)
         return {"data": raw(out)}
 
@@ -402,7 +439,7 @@ class Bridge:
 
     def row_of(self, s, index):
         p = int(np.searchsorted(s.offsets, index, side="right") - 1)
-        return self.client.submit(take_row, s.parts[p], index - s.offsets[p]).result()
+        return self.gather([self.client.submit(take_row, s.parts[p], index - s.offsets[p])])[0]
 
     def op_kmeans_plusplus(self, key, k, trials, firsts, uniforms):
         """Greedy k-means++ per run, from the uniform draws core's generator made (see the KMeans init hook)."""
@@ -413,12 +450,12 @@ class Bridge:
             chosen = [int(first)]
             row = self.row_of(s, first)
             closest = [self.client.submit(closest_to, p, row) for p in s.parts]
-            totals = self.client.gather([self.client.submit(seq_sum, c) for c in closest])
+            totals = self.gather([self.client.submit(seq_sum, c) for c in closest])
             pot = seq_sum(np.array(totals))
             for c in range(1, k):
                 draws = u[run, c - 1] * pot
                 starts = np.concatenate([[0.0], np.cumsum(totals)])
-                found = self.client.gather([self.client.submit(search, cl, starts[i], draws) for i, cl in enumerate(closest)])
+                found = self.gather([self.client.submit(search, cl, starts[i], draws) for i, cl in enumerate(closest)])
                 best = None
                 for t in range(trials):
                     index = s.n - 1  # rounding left the draw above the last sum: numpy's searchsorted gives n, clipped
@@ -428,7 +465,7 @@ class Bridge:
                             break
                     cand = self.row_of(s, index)
                     trial = [self.client.submit(candidate_trial, p, cl, cand) for p, cl in zip(s.parts, closest)]
-                    sums = self.client.gather([self.client.submit(seq_sum, tr) for tr in trial])
+                    sums = self.gather([self.client.submit(seq_sum, tr) for tr in trial])
                     tp = seq_sum(np.array(sums))
                     if best is None or tp < best[0]:
                         best = (tp, index, trial, sums)
@@ -450,7 +487,7 @@ class Bridge:
         s = self.stored[st["key"]]
         c = array(centers, DTYPES[s.dtype], (st["k"], s.cols))
         labels = [self.client.submit(assign, p, c) for p in s.parts]
-        stats = self.client.gather([self.client.submit(lloyd_stats, p, lb, old, w, st["k"]) for p, lb, old, w in zip(s.parts, labels, st["labels"], st["weights"])])
+        stats = self.gather([self.client.submit(lloyd_stats, p, lb, old, w, st["k"]) for p, lb, old, w in zip(s.parts, labels, st["labels"], st["weights"])])
         st["previous"], st["labels"] = st["labels"], labels
         sums = np.zeros((st["k"], s.cols))
         totals = np.zeros(st["k"])
@@ -465,7 +502,7 @@ class Bridge:
         st = self.sessions[session]
         s = self.stored[st["key"]]
         c = array(centers, DTYPES[s.dtype], (st["k"], s.cols))
-        found = self.client.gather([
+        found = self.gather([
             self.client.submit(farthest, p, lb, c, w, count, s.offsets[i])
             for i, (p, lb, w) in enumerate(zip(s.parts, st["labels"], st["weights"]))
         ])
@@ -479,13 +516,13 @@ class Bridge:
         st = self.sessions[session]
         s = self.stored[st["key"]]
         c = array(centers, DTYPES[s.dtype], (st["k"], s.cols))
-        inertias = self.client.gather([self.client.submit(inertia_of, p, lb, c, w) for p, lb, w in zip(s.parts, st["labels"], st["weights"])])
+        inertias = self.gather([self.client.submit(inertia_of, p, lb, c, w) for p, lb, w in zip(s.parts, st["labels"], st["weights"])])
         return {"inertia": seq_sum(np.array(inertias))}
 
     def op_lloyd_labels(self, session, bits):
         """The session's labels, packed in `bits` bits each (see pack)."""
         st = self.sessions[session]
-        return {"labels": pack(np.concatenate(self.client.gather(st["labels"])), bits)}
+        return {"labels": pack(np.concatenate(self.gather(st["labels"])), bits)}
 
     def op_lloyd_cancel(self, session):
         self.sessions.pop(session, None)
@@ -495,14 +532,14 @@ class Bridge:
         s = self.stored[key]
         c = array(centers, DTYPES[s.dtype], (k, s.cols))
         if what == "labels":
-            labels = np.concatenate(self.client.gather([self.client.submit(assign, p, c) for p in s.parts]))
+            labels = np.concatenate(self.gather([self.client.submit(assign, p, c) for p in s.parts]))
             return {"labels": raw(labels)}
         if what == "transform":
             parts = [self.client.submit(center_distances, p, c) for p in s.parts]
             return self.deliver(parts, s, output, cols=k)
         w = self.weight_parts(s, weights)
         labels = [self.client.submit(assign, p, c) for p in s.parts]
-        inertias = self.client.gather([self.client.submit(inertia_of, p, lb, c, wp) for p, lb, wp in zip(s.parts, labels, w)])
+        inertias = self.gather([self.client.submit(inertia_of, p, lb, c, wp) for p, lb, wp in zip(s.parts, labels, w)])
         return {"score": -seq_sum(np.array(inertias))}
 
     # -- neighbours
@@ -527,7 +564,7 @@ class Bridge:
                     batches.append((piece, source.offsets[i] + a if query_key is None else None))
         out_d, out_i = [], []
         for qf, skip in batches:
-            local = self.client.gather([self.client.submit(local_topk, part, qf, metric, p, k, s.offsets[i], skip) for i, part in enumerate(s.parts)])
+            local = self.gather([self.client.submit(local_topk, part, qf, metric, p, k, s.offsets[i], skip) for i, part in enumerate(s.parts)])
             d = np.concatenate([l[0] for l in local], axis=1)
             idx = np.concatenate([l[1] for l in local], axis=1)
             bd = np.empty((d.shape[0], k))
