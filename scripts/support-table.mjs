@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ENGINE_API_VERSION, HOOK_SPECS, listEngineSupport, registerEngine } from "@plugml/core";
 import { cpuEngine } from "@plugml/engine-cpu";
 import { webgpuEngine } from "@plugml/engine-webgpu";
+import { daskEngine } from "@plugml/engine-dask";
 
 export const SUPPORT_FILE = fileURLToPath(new URL("../docs/engines/support.md", import.meta.url));
 
@@ -66,8 +67,8 @@ function escape(text) {
 
 /** The table of the first-party engines, registered here (registering touches no device). */
 export function firstPartySupport() {
-  for (const engine of [cpuEngine, webgpuEngine]) registerEngine(engine);
-  return listEngineSupport().filter((r) => r.engine === "cpu" || r.engine === "webgpu");
+  for (const engine of [cpuEngine, webgpuEngine, daskEngine]) registerEngine(engine);
+  return listEngineSupport().filter((r) => ["cpu", "webgpu", "dask"].includes(r.engine));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

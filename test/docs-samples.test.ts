@@ -1,14 +1,17 @@
 // Every ```ts block of README.md, packages/*/README.md and docs/**/*.md runs as a user would run it: transpiled, then executed by
 // `node` against the built packages (npm test builds first). A ```text block right after a sample is its
 // expected standard output. Blocks tagged ```ts webgpu need a WebGPU adapter: they run where one exists and
-// always in CI (where .ci/setup-webgpu.sh provides one). A block tagged ```ts file=<path> is a test file shown
-// in the docs: it must equal that file, which jest runs like any other test.
+// always in CI (where .ci/setup-webgpu.sh provides one). Blocks tagged ```ts dask run against a local Dask cluster
+// the test starts (PLUGML_DASK_SCHEDULER set for them), where dask.distributed is installed and always in CI. A
+// block tagged ```ts file=<path> is a test file shown in the docs: it must equal that file, which jest runs like
+// any other test.
 import { execFile, spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { transformSync } from "@swc/core";
+import { hasDask, startCluster, type LocalCluster } from "../packages/engine-dask/test/local-cluster.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -20,6 +23,7 @@ interface Sample {
   code: string;
   expected?: string;
   needsWebGPU: boolean;
+  needsDask: boolean;
   /** Repository path of the test file this block shows, for ```ts file=<path>. */
   shows?: string;
 }
@@ -44,6 +48,7 @@ function samplesOf(path: string): Sample[] {
       code: match[3],
       expected: match[4],
       needsWebGPU: match[2] === "webgpu",
+      needsDask: match[2] === "dask",
       shows: match[2]?.startsWith("file=") ? match[2].slice("file=".length) : undefined,
     });
   }
@@ -63,7 +68,13 @@ const samples = [join(root, "README.md"), ...packageReadmes, ...markdownFiles(jo
 describe("documentation samples", () => {
   // Decided while the tests are declared, so that samples needing WebGPU are reported as skipped, not as passed.
   const webgpu = hasAdapter();
-  beforeAll(() => mkdirSync(workDir, { recursive: true }));
+  const dask = hasDask || Boolean(process.env.CI);
+  let cluster: LocalCluster | undefined;
+  beforeAll(async () => {
+    mkdirSync(workDir, { recursive: true });
+    if (dask && samples.some((s) => s.needsDask)) cluster = await startCluster(2);
+  }, 90_000);
+  afterAll(() => cluster?.stop(), 30_000);
 
   it("finds samples in the README and the docs", () => {
     expect(samples.filter((s) => s.file === "README.md").length).toBeGreaterThan(0);
@@ -77,7 +88,7 @@ describe("documentation samples", () => {
   }
 
   for (const [i, sample] of samples.filter((s) => !s.shows).entries()) {
-    const test = sample.needsWebGPU && !webgpu ? it.skip : it;
+    const test = (sample.needsWebGPU && !webgpu) || (sample.needsDask && !dask) ? it.skip : it;
     test(`${sample.file}:${sample.line} runs${sample.expected === undefined ? "" : " and prints what the doc shows"}`, async () => {
       const js = transformSync(sample.code, {
         jsc: { parser: { syntax: "typescript" }, target: "es2022" },
@@ -85,7 +96,8 @@ describe("documentation samples", () => {
       }).code;
       const path = join(workDir, `sample-${i}.mjs`);
       writeFileSync(path, js);
-      const { stdout } = await run(process.execPath, [path], { cwd: root, timeout: 120_000 });
+      const env = sample.needsDask ? { ...process.env, PLUGML_DASK_SCHEDULER: cluster!.scheduler } : process.env;
+      const { stdout } = await run(process.execPath, [path], { cwd: root, timeout: 120_000, env });
       if (sample.expected !== undefined) expect(stdout.trim()).toBe(sample.expected.trim());
     });
   }

@@ -22,6 +22,7 @@ import msgpack
 import numpy as np
 from distributed import Client
 from distributed import wait
+from distributed.utils import TimeoutError as DistributedTimeout
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 # Seconds without any worker after which a pending computation fails (the scheduler would otherwise wait forever).
@@ -290,9 +291,12 @@ class Bridge:
     def _gather(self, futures):
         since = None
         while True:
-            done, pending = wait(futures, timeout=1.0, return_when="ALL_COMPLETED")
-            if not pending:
+            try:
+                # distributed.wait raises TimeoutError when the futures are not all done within the timeout.
+                wait(futures, timeout=1.0)
                 return self.client.gather(futures)
+            except DistributedTimeout:
+                pass
             if self.client.scheduler_info().get("workers"):
                 since = None
             elif since is None:

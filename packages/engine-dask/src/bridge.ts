@@ -53,6 +53,8 @@ export class Bridge {
   private idleTimer?: NodeJS.Timeout;
   /** Keys and sessions the bridge holds for live objects on this side: while any exist it stays. */
   private holds = 0;
+  /** The cluster as the last connection found it. */
+  info?: ClusterInfo;
   /** Bytes sent to and received from bridge processes of this scheduler, in total (the trace has them per call). */
   bytesSent = 0;
   bytesReceived = 0;
@@ -64,7 +66,7 @@ export class Bridge {
     if (!this.child || !this.connected) {
       this.start();
       const { scheduler, connectTimeout } = this.options;
-      this.connected = this.send("connect", { scheduler, timeout: connectTimeout }, (connectTimeout + 10) * 1000).then((r) => r as unknown as ClusterInfo);
+      this.connected = this.send("connect", { scheduler, timeout: connectTimeout }, (connectTimeout + 10) * 1000).then((r) => (this.info = r as unknown as ClusterInfo));
       this.connected.catch(() => this.stop());
     }
     return this.connected;

@@ -37,6 +37,14 @@ export class Cluster {
     }
   }
 
+  /** Where it computes, for explainEngine: the scheduler, and the cluster's size when it last connected. */
+  describe(): string {
+    const scheduler = schedulerOf(this.options);
+    if (scheduler === undefined) return "no Dask scheduler configured";
+    const info = this.bridge?.info;
+    return `the Dask scheduler ${scheduler}${info ? ` (${info.workers} workers, ${info.threads} threads)` : ""}`;
+  }
+
   /** The connected bridge and the cluster's size (after `accepts` passed). */
   async connected(): Promise<{ bridge: Bridge; info: ClusterInfo }> {
     const bridge = this.bridge;

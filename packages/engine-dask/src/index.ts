@@ -41,6 +41,7 @@ export function createDaskEngine(options: DaskOptions = {}): Engine {
       NearestNeighbors: nearestNeighborsHooks(cluster),
       StandardScaler: standardScalerHooks(cluster),
     },
+    describe: () => cluster.describe(),
     dispose: () => stopBridges(),
   };
 }

@@ -119,6 +119,12 @@ describeDask("engine-dask on a local cluster", () => {
     expect(Array.from(labels)).toEqual(Array.from(cpu));
   });
 
+  it("explainEngine names the scheduler and the cluster's size", async () => {
+    const plan = await new KMeans({ nClusters: 2 }).setComputationalEngine("dask").explainEngine("fit", [[0], [1], [5]]);
+    expect(plan.engine).toBe("dask");
+    expect(plan.candidates[0]).toEqual({ engine: "dask", verdict: "accepted", where: `the Dask scheduler ${cluster.scheduler} (2 workers, 2 threads)` });
+  });
+
   it("readCsv: the workers parse the files; a DaskMatrix reads back what they hold", async () => {
     writeFileSync(join(dir, "a.csv"), "x,y,label\n1,2,0\n3,4,1\n");
     writeFileSync(join(dir, "b.csv"), "x,y,label\n5,6,0\n");

@@ -3,6 +3,7 @@
  * `shouldRun`): no compute hook runs and nothing is published to the trace listeners.
  */
 import { callHook, type HookCall } from "./dispatch.js";
+import { getEngine } from "./registry.js";
 import type { EstimatorName, HookName } from "./specs.js";
 import type { TraceEntry } from "./trace.js";
 
@@ -17,15 +18,21 @@ export interface EngineExplanation {
   hook: HookName;
   /** The engine the call would run on: the first that accepted, else the first skipped one; undefined if none. */
   engine?: string;
-  /** Every candidate in the order a call would ask them, with its verdict and reason. */
-  candidates: { engine: string; verdict: EngineVerdict; reason?: string }[];
+  /**
+   * Every candidate in the order a call would ask them, with its verdict, its reason, and where it computes (the
+   * engine's `describe()`, for engines that say).
+   */
+  candidates: { engine: string; verdict: EngineVerdict; reason?: string; where?: string }[];
 }
 
 /** Asks every candidate's gates for `call`, without running its hook. */
 export async function explainCall(call: HookCall): Promise<EngineExplanation> {
   const entries: TraceEntry[] = [];
   await callHook({ ...call, dryRun: true, trace: (e) => entries.push(e) }).catch(() => undefined);
-  const candidates = entries.map((e) => ({ engine: e.engine, verdict: verdictOf(e), ...(e.reason === undefined ? {} : { reason: e.reason }) }));
+  const candidates = entries.map((e) => {
+    const where = getEngine(e.engine)?.describe?.();
+    return { engine: e.engine, verdict: verdictOf(e), ...(e.reason === undefined ? {} : { reason: e.reason }), ...(where === undefined ? {} : { where }) };
+  });
   const engine = (candidates.find((c) => c.verdict === "accepted") ?? candidates.find((c) => c.verdict === "skipped"))?.engine;
   return { estimator: call.estimator, method: call.method, hook: call.hook, engine, candidates };
 }

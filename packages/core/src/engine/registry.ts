@@ -103,6 +103,7 @@ function validateEngine(engine: Engine): void {
       `${label} requires engine API ${engine.coreApi}, but this @plugml/core provides ${ENGINE_API_VERSION}.`,
     );
   }
+  if (engine.describe !== undefined && typeof engine.describe !== "function") throw new EngineValidationError(`${label}: describe must be a function.`);
   if (typeof engine.estimators !== "object" || engine.estimators === null) {
     throw new EngineValidationError(`${label}: estimators must be an object.`);
   }

@@ -499,6 +499,11 @@ export interface Engine {
    * one, every call reaches `accepts`, and the tables say "not declared".
    */
   readonly manifest?: EngineManifest;
+  /**
+   * Where the engine computes, in words, e.g. `"the Dask scheduler tcp://10.0.0.5:8786 (4 workers)"` or a GPU
+   * adapter's name (engine API 1.4): `explainEngine` shows it beside each candidate's verdict. Must not block.
+   */
+  describe?(): string | undefined;
   /** Releases devices, workers and caches. Called by `unregisterEngine`. */
   dispose?(): void | Promise<void>;
 }
