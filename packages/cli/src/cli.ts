@@ -12,6 +12,15 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE } from "./errors.js";
 /** This package's version. */
 export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
+/** Commander's output on `io`; its error messages start with `plugml: ` like the command's own. */
+function output(io: Io) {
+  return {
+    writeOut: (s: string) => io.stdout.write(s),
+    writeErr: (s: string) => io.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) => write(`plugml: ${s}`),
+  };
+}
+
 /** The program with its four commands, writing to `io`; parse errors throw instead of exiting. */
 export function createProgram(io: Io): Command {
   const program = new Command("plugml")
@@ -19,10 +28,10 @@ export function createProgram(io: Io): Command {
     .version(VERSION)
     .showHelpAfterError("(add --help for usage)")
     .showSuggestionAfterError(true)
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput(output(io))
     .exitOverride();
   for (const cmd of [fitCommand(io), predictCommand(io), enginesCommand(io), explainCommand(io)]) {
-    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError("(add --help for usage)");
+    cmd.exitOverride().configureOutput(output(io)).showHelpAfterError("(add --help for usage)");
     program.addCommand(cmd);
   }
   // Engine packages that only the working directory's node_modules hold are registered before any command runs.

@@ -73,9 +73,10 @@ function notANumber(cell: string): string {
  */
 export async function readCsv(path: string, options: ReadCsvOptions): Promise<CsvTable> {
   const { delimiter = ",", dtype = "float64" } = options;
-  const parser = createReadStream(path).pipe(
-    parse({ delimiter, info: true, relax_column_count: true, trim: true, bom: true, skip_empty_lines: true, relax_quotes: false }),
-  );
+  const input = createReadStream(path);
+  const parser = input.pipe(parse({ delimiter, info: true, relax_column_count: true, trim: true, bom: true, skip_empty_lines: true }));
+  // pipe() does not forward the file's errors (a missing file): the parser fails with them instead.
+  input.on("error", (e) => parser.destroy(e));
   let shape: CsvShape | undefined;
   let plan: ColumnPlan | undefined;
   let firstLine = 0;
@@ -134,6 +135,7 @@ export async function readCsv(path: string, options: ReadCsvOptions): Promise<Cs
       rows++;
     }
   } catch (e) {
+    input.destroy();
     if (e instanceof CliError) throw e;
     if (e instanceof CsvError) throw new CliError(`${where((e as CsvError & { lines?: number }).lines ?? 0)}: ${e.message}`);
     const code = (e as { code?: string }).code;
