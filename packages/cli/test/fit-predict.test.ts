@@ -1,9 +1,9 @@
 // plugml fit and plugml predict against the same estimators used in-process: a 100,000-row KMeans, and the other
-// estimators on small files with known answers.
+// estimators on small files with known answers (run in this process, through the same main as the executable).
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { KMeans, loadModel, Matrix } from "@plugml/core";
-import { plugml, tempDir, writeBlobs } from "./run.js";
+import { cli, plugml, tempDir, writeBlobs } from "./run.js";
 
 const dir = tempDir();
 
@@ -81,35 +81,35 @@ describe("the other estimators", () => {
 
   it("knn-classifier: string labels from --target by name, --drop by number", async () => {
     const model = join(dir, "clf.json");
-    const fit = await plugml(["fit", train, "--estimator", "knn-classifier", "--neighbors", "3", "--target", "kind", "--drop", "1,size", "--out", model]);
+    const fit = await cli(["fit", train, "--estimator", "knn-classifier", "--neighbors", "3", "--target", "kind", "--drop", "1,size", "--out", model]);
     expect(fit.stderr).toMatch(/^read .*train\.csv: 6 rows x 2 features \(float64\)/);
     expect(fit.code).toBe(0);
     expect(JSON.parse(readFileSync(model, "utf8")).plugmlCli).toMatchObject({ features: [1, 2], target: 3, dropped: [0, 4] });
     // The training file itself: target and dropped columns are skipped by name.
-    const again = await plugml(["predict", model, train]);
+    const again = await cli(["predict", model, train]);
     expect(again.stdout).toBe("small\nsmall\nsmall\nlarge\nlarge\nlarge\n");
     writeFileSync(join(dir, "queries.csv"), "y,x\n0.5,0.2\n9.5,9.9\n");
-    const p = await plugml(["predict", model, join(dir, "queries.csv")]);
+    const p = await cli(["predict", model, join(dir, "queries.csv")]);
     expect(p).toEqual({ code: 0, stdout: "small\nlarge\n", stderr: "" });
     // An unknown column is an error, not ignored.
     writeFileSync(join(dir, "extra.csv"), "x,y,z\n1,2,3\n");
-    const extra = await plugml(["predict", model, join(dir, "extra.csv")]);
+    const extra = await cli(["predict", model, join(dir, "extra.csv")]);
     expect(extra.code).toBe(1);
     expect(extra.stderr).toContain(`column "z" is not in the model's training file (features: "x", "y")`);
   });
 
   it("knn-regressor: numeric target by column number", async () => {
     const model = join(dir, "reg.json");
-    const fit = await plugml(["fit", train, "--estimator", "knn-regressor", "--neighbors", "3", "--target", "5", "--drop", "id,kind", "--out", model]);
+    const fit = await cli(["fit", train, "--estimator", "knn-regressor", "--neighbors", "3", "--target", "5", "--drop", "id,kind", "--out", model]);
     expect(fit.code).toBe(0);
     writeFileSync(join(dir, "q.csv"), "0,0\n9,9\n");
-    const p = await plugml(["predict", model, join(dir, "q.csv")]);
+    const p = await cli(["predict", model, join(dir, "q.csv")]);
     expect(p.stdout).toBe("2.5\n11\n");
     // A headerless file as wide as the training file: the same fields are skipped.
     writeFileSync(join(dir, "wide.csv"), "7,0,0,anything,0\n");
-    expect((await plugml(["predict", model, join(dir, "wide.csv"), "--no-header"])).stdout).toBe("2.5\n");
+    expect((await cli(["predict", model, join(dir, "wide.csv"), "--no-header"])).stdout).toBe("2.5\n");
     writeFileSync(join(dir, "narrow.csv"), "7,0,0\n");
-    const narrow = await plugml(["predict", model, join(dir, "narrow.csv")]);
+    const narrow = await cli(["predict", model, join(dir, "narrow.csv")]);
     expect(narrow.code).toBe(1);
     expect(narrow.stderr).toBe(`plugml: ${join(dir, "narrow.csv")}: rows have 3 fields, the model expects 2 (the features) or 5 (as the training file)\n`);
   });
@@ -117,23 +117,23 @@ describe("the other estimators", () => {
   it("nearest-neighbors prints the nearest training rows; standard-scaler the scaled rows", async () => {
     writeFileSync(join(dir, "pts.csv"), "0,0\n1,0\n10,0\n11,0\n");
     const nn = join(dir, "nn.json");
-    expect((await plugml(["fit", join(dir, "pts.csv"), "--estimator", "nearest-neighbors", "--neighbors", "2", "--metric", "manhattan", "--out", nn])).code).toBe(0);
+    expect((await cli(["fit", join(dir, "pts.csv"), "--estimator", "nearest-neighbors", "--neighbors", "2", "--metric", "manhattan", "--out", nn])).code).toBe(0);
     writeFileSync(join(dir, "nq.csv"), "0.2,0\n10.6,0\n");
-    expect((await plugml(["predict", nn, join(dir, "nq.csv")])).stdout).toBe("0,1\n3,2\n");
+    expect((await cli(["predict", nn, join(dir, "nq.csv")])).stdout).toBe("0,1\n3,2\n");
 
     const sc = join(dir, "sc.json");
-    expect((await plugml(["fit", join(dir, "pts.csv"), "--estimator", "standard-scaler", "--without-std", "--out", sc])).code).toBe(0);
-    expect((await plugml(["predict", sc, join(dir, "nq.csv")])).stdout).toBe("-5.3,0\n5.1,0\n");
+    expect((await cli(["fit", join(dir, "pts.csv"), "--estimator", "standard-scaler", "--without-std", "--out", sc])).code).toBe(0);
+    expect((await cli(["predict", sc, join(dir, "nq.csv")])).stdout).toBe("-5.3,0\n5.1,0\n");
   });
 
   it("--dtype float32 reads and saves float32", async () => {
     const model = join(dir, "f32.json");
-    const fit = await plugml(["fit", join(dir, "pts.csv"), "--estimator", "kmeans", "--clusters", "2", "--random-state", "0", "--dtype", "float32", "--out", model]);
+    const fit = await cli(["fit", join(dir, "pts.csv"), "--estimator", "kmeans", "--clusters", "2", "--random-state", "0", "--dtype", "float32", "--out", model]);
     expect(fit.stderr).toContain("4 rows x 2 features (float32)");
     const file = JSON.parse(readFileSync(model, "utf8"));
     expect(file.plugmlCli.dtype).toBe("float32");
     expect(file.model.fitted.clusterCenters.dtype).toBe("float32");
-    const p = await plugml(["predict", model, join(dir, "pts.csv")]);
+    const p = await cli(["predict", model, join(dir, "pts.csv")]);
     const labels = p.stdout.trim().split("\n");
     expect(labels[0]).toBe(labels[1]);
     expect(labels[2]).toBe(labels[3]);

@@ -69,3 +69,25 @@ export function writeBlobs(path: string, rows: number, cols: number, clusters: n
   writeFileSync(path, lines.join("\n") + "\n");
   return values;
 }
+
+/** A stream that keeps what is written to it (for running the program in this process). */
+class Capture {
+  text = "";
+  isTTY = false;
+  write(chunk: string | Uint8Array): boolean {
+    this.text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return true;
+  }
+}
+
+/**
+ * Runs the program in this process (`main` from the sources), as the executable would with `args`: much faster
+ * than a process per case, for the many messages the tests check; `plugml` runs the real executable.
+ */
+export async function cli(args: readonly string[]): Promise<Result> {
+  const { main } = await import("../src/cli.js");
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(["node", "plugml", ...args], { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}

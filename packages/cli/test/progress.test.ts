@@ -1,0 +1,68 @@
+// The fit's progress: a live bar on a terminal (run under a pseudo-terminal), one plain line per iteration when
+// stderr is a pipe, nothing with --progress none.
+import { join } from "node:path";
+import { BIN, plugml, tempDir, underTerminal, writeBlobs } from "./run.js";
+
+const dir = tempDir();
+const csv = join(dir, "blobs.csv");
+// Overlapping clusters and random starts: a fit of several iterations.
+const ARGS = ["fit", csv, "--estimator", "kmeans", "--clusters", "6", "--init", "random", "--n-init", "2", "--random-state", "1", "--out", join(dir, "m.json")];
+
+beforeAll(() => {
+  writeBlobs(csv, 20_000, 3, 6, 5, 4);
+});
+
+/** The summary line's iteration count and inertia. */
+function summary(stderr: string): { iterations: number; inertia: string } {
+  const m = /fitted KMeans with engine cpu in [0-9.]+s: ([0-9]+) iterations, inertia ([0-9.e+-]+)/.exec(stderr);
+  expect(m).not.toBeNull();
+  return { iterations: Number(m![1]), inertia: m![2] };
+}
+
+it("plain lines when stderr is not a terminal: one per iteration, with inertia or center shift and elapsed time", async () => {
+  const r = await plugml(ARGS);
+  expect(r.code).toBe(0);
+  const lines = r.stderr.trim().split("\n");
+  const iterations = lines.filter((l) => l.startsWith("KMeans iteration "));
+  const { iterations: total } = summary(r.stderr);
+  expect(total).toBeGreaterThan(3);
+  expect(iterations).toHaveLength(total);
+  for (const line of iterations) expect(line).toMatch(/^KMeans iteration [0-9]+\/300( \(init 2\))?: inertia \S+, center shift [0-9.e+-]+(, converged)?, elapsed [0-9.]+s$/);
+  // --n-init 2: the second initialisation starts over at iteration 1 and says so.
+  expect(iterations[0]).toMatch(/^KMeans iteration 1\/300: /);
+  expect(iterations.some((l) => /^KMeans iteration 1\/300 \(init 2\): /.test(l))).toBe(true);
+  expect(iterations.at(-1)).toContain(", converged, ");
+  expect(r.stderr).not.toMatch(/\u001b\[/);
+  expect(lines[0]).toMatch(/^read .*blobs\.csv: 20000 rows x 3 features \(float64\) in [0-9.]+s$/);
+  expect(lines.at(-1)).toBe(`wrote ${join(dir, "m.json")} (trained on blobs.csv)`);
+});
+
+it("a live bar on a terminal: redrawn in place, with the iteration, the inertia and the elapsed time", () => {
+  const cmd = [process.execPath, BIN, ...ARGS].map((a) => `'${a}'`).join(" ");
+  const r = underTerminal(cmd, dir);
+  expect(r.code).toBe(0);
+  const out = r.stdout; // script merges the terminal's output
+  // cli-progress moves the cursor to column 1 (CSI 1 G) before each redraw and clears the rest of the line.
+  const frames = out.split("\u001b[1G").slice(1);
+  expect(frames.length).toBeGreaterThanOrEqual(2);
+  for (const f of frames) expect(f).toMatch(/^KMeans \S+ iteration [0-9]+\/300( \(init 2\))? \| center shift \S+ \| inertia \S+ \| [0-9.]+s/);
+  // No plain iteration lines on a terminal.
+  expect(out).not.toContain("KMeans iteration ");
+  const { iterations, inertia } = summary(out);
+  // The last frame shows the last iteration of the last initialisation and the model's final inertia.
+  const last = /iteration ([0-9]+)\/300 \(init 2\) \| center shift \S+ \| inertia (\S+) \|/.exec(frames.at(-1)!);
+  expect(last).not.toBeNull();
+  expect(Number(last![1])).toBeLessThan(iterations);
+  expect(last![2]).toBe(inertia);
+  expect(out).toMatch(/\u001b\[\?25l/); // the cursor is hidden while drawing, and shown again
+  expect(out).toMatch(/\u001b\[\?25h/);
+});
+
+it("--progress none prints nothing; --progress bar draws even into a pipe", async () => {
+  const none = await plugml([...ARGS, "--progress", "none"]);
+  expect(none).toEqual({ code: 0, stdout: "", stderr: "" });
+  const bar = await plugml([...ARGS, "--progress", "bar"]);
+  expect(bar.code).toBe(0);
+  expect(bar.stderr).toMatch(/KMeans \S+ iteration [0-9]+\/300/);
+  expect(bar.stderr).not.toContain("KMeans iteration ");
+});
