@@ -92,7 +92,7 @@ export function formatReports(reports: readonly EngineReport[]): string {
     r.engine,
     r.packageName ?? "-",
     r.version ?? "-",
-    r.canRun ? `yes${r.reason ? ` (${r.reason})` : ""}` : r.installed ? `no: ${r.reason ?? "declined"}` : `not installed: ${r.reason ?? ""}`,
+    r.canRun ? `yes${r.reason ? ` (${r.reason})` : ""}` : r.installed ? `no: ${r.reason ?? "declined"}` : `not installed: ${(r.reason ?? "").replace(/^not installed: /, "")}`,
   ]);
   const all = [["engine", "package", "version", "can run here"], ...rows];
   const widths = [0, 1, 2].map((i) => Math.max(...all.map((row) => row[i].length)));

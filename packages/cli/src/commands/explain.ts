@@ -42,6 +42,10 @@ export function formatExplanation(plan: EngineExplanation, data: string): string
     : `${plan.estimator}.${plan.method} on ${data} would run on no engine: every candidate refused, so the call would fail\n`;
   const width = Math.max(6, ...plan.candidates.map((c) => c.engine.length));
   const verdictWidth = Math.max(...plan.candidates.map((c) => c.verdict.length));
-  const lines = plan.candidates.map((c) => `  ${c.engine.padEnd(width)}  ${c.reason ? `${c.verdict.padEnd(verdictWidth)}  ${c.reason}` : c.verdict}`);
+  const lines = plan.candidates.map((c) => {
+    // core's reason for a missing engine repeats the verdict ("not installed: ...").
+    const reason = c.reason?.startsWith(`${c.verdict}: `) ? c.reason.slice(c.verdict.length + 2) : c.reason;
+    return `  ${c.engine.padEnd(width)}  ${reason ? `${c.verdict.padEnd(verdictWidth)}  ${reason}` : c.verdict}`;
+  });
   return head + lines.join("\n") + "\n";
 }
