@@ -81,10 +81,14 @@ export function createFitProgress(options: FitProgressOptions): FitProgress {
       inertia = info.inertia ?? inertia;
       if (mode === "lines") {
         const p = payload(info);
-        stream.write(
-          `${label} iteration ${info.iteration}/${maxIter}${p.run}: inertia ${p.inertia}, center shift ${p.shift}` +
-            `${info.converged ? ", converged" : ""}, elapsed ${p.elapsed}\n`,
-        );
+        // What the engine reported: the CPU engine reports the center shift, not the inertia, per iteration.
+        const parts = [
+          ...(info.inertia === undefined ? [] : [`inertia ${p.inertia}`]),
+          ...(info.centerShift === undefined ? [] : [`center shift ${p.shift}`]),
+          ...(info.converged ? ["converged"] : []),
+          `elapsed ${p.elapsed}`,
+        ];
+        stream.write(`${label} iteration ${info.iteration}/${maxIter}${p.run}: ${parts.join(", ")}\n`);
       } else if (mode === "bar" && !stopped) {
         if (!bar) {
           bar = new cliProgress.SingleBar(
