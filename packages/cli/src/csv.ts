@@ -55,14 +55,41 @@ export function columnLabel(index: number, columns: readonly string[] | undefine
 
 /** A cell as a finite number, or undefined. `Number` alone would read "" and " " as 0. */
 function toNumber(cell: string): number | undefined {
-  if (cell.trim() === "") return undefined;
   const v = Number(cell);
+  if (v === 0 && cell.trim() === "") return undefined;
   return Number.isFinite(v) ? v : undefined;
 }
 
 function notANumber(cell: string): string {
   const v = cell.trim() === "" ? NaN : Number(cell);
   return Number.isNaN(v) ? `${JSON.stringify(cell)} is not a number` : `${JSON.stringify(cell)} is not a finite number`;
+}
+
+/** The csv-parse options of both passes. */
+function parserOptions(delimiter: string, info: boolean) {
+  return { delimiter, info, relax_column_count: true, trim: true, bom: true, skip_empty_lines: true } as const;
+}
+
+/**
+ * A bad record, told by its index among the records; its line is found afterwards (see {@link lineOfRecord}).
+ * `message` gets the line of the first record (a short row's message names it).
+ */
+class BadRecord {
+  constructor(
+    readonly record: number,
+    readonly message: (firstLine: () => Promise<number>) => string | Promise<string>,
+  ) {}
+}
+
+/**
+ * The line (1-based, where the record ends) of record `index` (0-based, empty lines not counted): a second pass
+ * with csv-parse's per-record info, which costs about as much as the parse itself, paid only when a row is bad.
+ */
+async function lineOfRecord(path: string, delimiter: string, index: number): Promise<number> {
+  const parser = createReadStream(path).pipe(parse({ ...parserOptions(delimiter, true), to: index + 1 }));
+  let line = 0;
+  for await (const { info } of parser as AsyncIterable<{ info: { lines: number } }>) line = info.lines;
+  return line;
 }
 
 /**
@@ -74,38 +101,39 @@ function notANumber(cell: string): string {
 export async function readCsv(path: string, options: ReadCsvOptions): Promise<CsvTable> {
   const { delimiter = ",", dtype = "float64" } = options;
   const input = createReadStream(path);
-  const parser = input.pipe(parse({ delimiter, info: true, relax_column_count: true, trim: true, bom: true, skip_empty_lines: true }));
+  // No per-record info (it costs more than the parse): a bad record is told by its index, its line found later.
+  const parser = input.pipe(parse(parserOptions(delimiter, false)));
   // pipe() does not forward the file's errors (a missing file): the parser fails with them instead.
   input.on("error", (e) => parser.destroy(e));
   let shape: CsvShape | undefined;
   let plan: ColumnPlan | undefined;
-  let firstLine = 0;
-  let values: Float64Array | Float32Array = dtype === "float32" ? new Float32Array(0) : new Float64Array(0);
+  let values: Float64Array | Float32Array = new Float64Array(0);
   let rows = 0;
+  let records = 0;
   let numericTarget: Float64Array | undefined;
   let labelTarget: string[] | undefined;
-  const where = (line: number) => `${path}:${line}`;
+  const alloc = (n: number) => (dtype === "float32" ? new Float32Array(n) : new Float64Array(n));
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      const index = records++;
       if (!shape) {
-        firstLine = info.lines;
         const isHeader = options.header ?? record.some((cell) => toNumber(cell) === undefined);
         shape = { nFields: record.length, ...(isHeader && { columns: record }) };
         plan = options.plan(shape);
-        values = dtype === "float32" ? new Float32Array(1024 * plan.features.length) : new Float64Array(1024 * plan.features.length);
+        values = alloc(1024 * plan.features.length);
         if (plan.target?.kind === "number") numericTarget = new Float64Array(1024);
         else if (plan.target) labelTarget = [];
         if (isHeader) continue;
       }
       const p = plan!;
       if (record.length !== shape.nFields) {
-        throw new CliError(
-          `${where(info.lines)}: ${record.length} field${record.length === 1 ? "" : "s"}, expected ${shape.nFields} (as in line ${firstLine})`,
-        );
+        const n = record.length;
+        const expected = shape.nFields;
+        throw new BadRecord(index, async (firstLine) => `${n} field${n === 1 ? "" : "s"}, expected ${expected} (as in line ${await firstLine()})`);
       }
       const cols = p.features.length;
       if ((rows + 1) * cols > values.length) {
-        const grown = dtype === "float32" ? new Float32Array(values.length * 2) : new Float64Array(values.length * 2);
+        const grown = alloc(values.length * 2);
         grown.set(values);
         values = grown;
       }
@@ -113,14 +141,20 @@ export async function readCsv(path: string, options: ReadCsvOptions): Promise<Cs
       for (let j = 0; j < cols; j++) {
         const field = p.features[j];
         const v = toNumber(record[field]);
-        if (v === undefined) throw new CliError(`${where(info.lines)}: ${columnLabel(field, shape.columns)}: ${notANumber(record[field])}`);
+        if (v === undefined) {
+          const message = `${columnLabel(field, shape.columns)}: ${notANumber(record[field])}`;
+          throw new BadRecord(index, () => message);
+        }
         values[base + j] = v;
       }
       if (p.target) {
         const cell = record[p.target.index];
         if (numericTarget) {
           const v = toNumber(cell);
-          if (v === undefined) throw new CliError(`${where(info.lines)}: ${columnLabel(p.target.index, shape.columns)} (the target): ${notANumber(cell)}`);
+          if (v === undefined) {
+            const message = `${columnLabel(p.target.index, shape.columns)} (the target): ${notANumber(cell)}`;
+            throw new BadRecord(index, () => message);
+          }
           if (rows === numericTarget.length) {
             const grown = new Float64Array(rows * 2);
             grown.set(numericTarget);
@@ -128,7 +162,10 @@ export async function readCsv(path: string, options: ReadCsvOptions): Promise<Cs
           }
           numericTarget[rows] = v;
         } else {
-          if (cell === "") throw new CliError(`${where(info.lines)}: ${columnLabel(p.target.index, shape.columns)} (the target) is empty`);
+          if (cell === "") {
+            const message = `${columnLabel(p.target.index, shape.columns)} (the target) is empty`;
+            throw new BadRecord(index, () => message);
+          }
           labelTarget!.push(cell);
         }
       }
@@ -136,8 +173,12 @@ export async function readCsv(path: string, options: ReadCsvOptions): Promise<Cs
     }
   } catch (e) {
     input.destroy();
+    if (e instanceof BadRecord) {
+      const line = await lineOfRecord(path, delimiter, e.record);
+      throw new CliError(`${path}:${line}: ${await e.message(() => lineOfRecord(path, delimiter, 0))}`);
+    }
     if (e instanceof CliError) throw e;
-    if (e instanceof CsvError) throw new CliError(`${where((e as CsvError & { lines?: number }).lines ?? 0)}: ${e.message}`);
+    if (e instanceof CsvError) throw new CliError(`${path}:${(e as CsvError & { lines?: number }).lines ?? 0}: ${e.message}`);
     const code = (e as { code?: string }).code;
     if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
     throw e;
