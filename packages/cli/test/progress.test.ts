@@ -67,3 +67,24 @@ it("--progress none prints nothing; --progress bar draws even into a pipe", asyn
   expect(bar.stderr).toMatch(/KMeans \S+ iteration [0-9]+\/300/);
   expect(bar.stderr).not.toContain("KMeans iteration ");
 });
+
+it("Ctrl-C (SIGINT) aborts the fit through its signal: exit code 130, no model written", async () => {
+  const { spawn } = await import("node:child_process");
+  const { existsSync } = await import("node:fs");
+  const out = join(dir, "interrupted.json");
+  // A thousand random initialisations: long enough to be interrupted after its first iterations.
+  const args = ["fit", csv, "--estimator", "kmeans", "--clusters", "50", "--init", "random", "--n-init", "1000", "--tol", "0", "--out", out];
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  let sent = false;
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (s: string) => {
+    stderr += s;
+    // Once: a second Ctrl-C is Node's default, ending the process at once.
+    if (!sent && /KMeans iteration 3\/300/.test(stderr)) sent = child.kill("SIGINT");
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+  expect(code).toBe(130);
+  expect(stderr).toMatch(/KMeans iteration 3\/300.*\n(.*\n)*plugml: interrupted\n$/);
+  expect(existsSync(out)).toBe(false);
+});
