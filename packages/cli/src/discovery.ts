@@ -47,7 +47,7 @@ function packagesIn(modules: string): string[] {
       }
     }
   }
-  return names;
+  return names.sort();
 }
 
 function safeReaddir(dir: string): string[] {

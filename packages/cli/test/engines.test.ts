@@ -39,6 +39,7 @@ export const engine = { name: "clisc", version: "1.2.0", coreApi: "^1.1.0",
   estimators: { StandardScaler: { fit: no, transform: no, inverseTransform: no } } };`,
     "1.2.3",
   );
+  writeEngine(project, "clibroken", `throw new Error("clibroken fails on import");`, "0.0.1");
   writeFileSync(join(project, "small.csv"), "a,b\n0,0\n1,1\n9,9\n10,10\n");
 });
 
@@ -64,10 +65,20 @@ describe("plugml engines", () => {
     const r = await plugml(["engines", "--json"], { cwd: project, env: NO_ADAPTER });
     expect(r.code).toBe(0);
     const reports = JSON.parse(r.stdout) as Record<string, unknown>[];
-    expect(reports.map((e) => e.engine)).toEqual(["cpu", "webgpu", "clifake", "clisc"]);
+    expect(reports.map((e) => e.engine)).toEqual(["cpu", "webgpu", "clibroken", "clifake", "clisc"]);
     expect(reports[0]).toMatchObject({ packageName: "@plugml/engine-cpu", installed: true, canRun: true, probedWith: "KMeans" });
     expect(reports[0].estimators).toEqual(expect.arrayContaining(["KMeans", "KNeighborsClassifier", "StandardScaler"]));
     expect(reports[1]).toMatchObject({ installed: true, canRun: false, reason: ADAPTER_REASON });
+    expect(reports[2]).toEqual({
+      engine: "clibroken",
+      packageName: "plugml-engine-clibroken",
+      version: "0.0.1",
+      installed: true,
+      canRun: false,
+      reason: "cannot be loaded: clibroken fails on import",
+      estimators: [],
+    });
+    reports.splice(2, 1);
     expect(reports[2]).toMatchObject({
       packageName: "plugml-engine-clifake",
       version: "9.9.9",

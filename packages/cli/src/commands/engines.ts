@@ -76,7 +76,8 @@ export async function engineReports(cwd: string = process.cwd()): Promise<Engine
       engine: spec,
       ...(pkg && { packageName: pkg.packageName, version: pkg.version }),
       ...(!pkg && engine && { version: engine.version }),
-      installed: verdict !== "not installed",
+      // A package on disk that fails to load is installed, and cannot run: the reason says why.
+      installed: pkg !== undefined || verdict !== "not installed",
       canRun,
       ...((canRun ? loadNote : reason) !== undefined && { reason: canRun ? loadNote : reason }),
       estimators: Object.keys(engine?.estimators ?? {}) as EstimatorName[],
