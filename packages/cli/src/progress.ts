@@ -20,8 +20,9 @@ export interface FitProgress {
    * final inertia, shown in the bar's last state when the engine did not report it per iteration.
    */
   stop(final?: { inertia?: number }): void;
-  /** Iterations reported so far (all initialisations), and the last inertia reported. */
+  /** Iterations reported so far (all initialisations), the initialisations seen, and the last inertia reported. */
   readonly iterations: number;
+  readonly runs: number;
   readonly inertia?: number;
 }
 
@@ -69,6 +70,9 @@ export function createFitProgress(options: FitProgressOptions): FitProgress {
   return {
     get iterations() {
       return iterations;
+    },
+    get runs() {
+      return iterations === 0 ? 0 : run;
     },
     get inertia() {
       return inertia;

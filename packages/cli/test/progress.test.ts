@@ -14,7 +14,7 @@ beforeAll(() => {
 
 /** The summary line's iteration count and inertia. */
 function summary(stderr: string): { iterations: number; inertia: string } {
-  const m = /fitted KMeans with engine cpu in [0-9.]+s: ([0-9]+) iterations, inertia ([0-9.e+-]+)/.exec(stderr);
+  const m = /fitted KMeans with engine cpu in [0-9.]+s: ([0-9]+) iterations over 2 initialisations, inertia ([0-9.e+-]+)/.exec(stderr);
   expect(m).not.toBeNull();
   return { iterations: Number(m![1]), inertia: m![2] };
 }

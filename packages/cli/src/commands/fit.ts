@@ -71,7 +71,9 @@ async function runFit(csv: string, values: FitOptionValues, cmd: Command, io: Io
   }
   const ms = performance.now() - fitStart;
   for (const w of estimator.warnings_) io.stderr.write(`plugml: warning: ${w.name}: ${w.message}\n`);
-  const detail = spec.iterative ? `: ${progress.iterations} iteration${progress.iterations === 1 ? "" : "s"}, inertia ${formatNumber(fittedInertia(estimator as KMeans))}` : "";
+  const { iterations, runs } = progress;
+  const over = runs > 1 ? ` over ${runs} initialisations` : "";
+  const detail = spec.iterative ? `: ${iterations} iteration${iterations === 1 ? "" : "s"}${over}, inertia ${formatNumber(fittedInertia(estimator as KMeans))}` : "";
   say(`fitted ${spec.kind} with engine ${estimator.engineUsed_} in ${formatSeconds(ms)}${detail}`);
 
   const model = (await saveModel(estimator)) as SavedModel;
