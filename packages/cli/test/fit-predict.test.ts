@@ -141,3 +141,30 @@ describe("the other estimators", () => {
     expect(existsSync(model)).toBe(true);
   });
 });
+
+describe("CSV dialects", () => {
+  it("--delimiter (including \\t), quoted fields, a byte order mark, spaces around fields, empty lines", async () => {
+    const semi = join(dir, "semi.csv");
+    writeFileSync(semi, '\ufeff"a";"b"\n 0 ; 0\n\n0;1\n"10";10\n10 ;11\n');
+    const model = join(dir, "semi.json");
+    const fit = await cli(["fit", semi, "--delimiter", ";", "--estimator", "kmeans", "--clusters", "2", "--random-state", "0", "--out", model]);
+    expect(fit.stderr).toContain("4 rows x 2 features");
+    expect(JSON.parse(readFileSync(model, "utf8")).plugmlCli.columns).toEqual(["a", "b"]);
+    const tsv = join(dir, "q.tsv");
+    writeFileSync(tsv, "b\ta\n0.5\t0\n10.5\t10\n");
+    const p = await cli(["predict", model, tsv, "--delimiter", "\\t"]);
+    const [low, high] = p.stdout.trim().split("\n");
+    const train = (await cli(["predict", model, semi, "--delimiter", ";"])).stdout.trim().split("\n");
+    expect([low, high]).toEqual([train[0], train[2]]);
+    expect(low).not.toBe(high);
+    // Read with the wrong delimiter: csv-parse's own error, with the line.
+    const wrong = await cli(["predict", model, semi]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe(`plugml: ${semi}:1: Invalid Closing Quote: got ";" at line 1 instead of delimiter, record delimiter, trimable character (if activated) or comment\n`);
+    writeFileSync(join(dir, "plain.csv"), "a;b\n1;2\n");
+    const plain = await cli(["predict", model, join(dir, "plain.csv")]);
+    expect(plain.stderr).toBe(`plugml: ${join(dir, "plain.csv")}: the model's feature column "a" is missing (the file's columns: "a;b")\n`);
+    const bad = await cli(["fit", semi, "--delimiter", ";;", "--estimator", "kmeans", "--out", model]);
+    expect(bad).toEqual({ code: 2, stdout: "", stderr: 'plugml: --delimiter must be one character other than a quote or a newline, got ";;"\n' });
+  });
+});
