@@ -46,7 +46,7 @@ interface DemoState {
   agreement?: { identical: number; of: number; adjustedRand?: number };
   errors: string[];
 }
-type DemoWindow = Window & { __demo: DemoState };
+type DemoWindow = { __demo: DemoState };
 
 // Skipped without Chromium (test/global-setup.mjs says so once), except on CI, where .ci/run installs it.
 const describeBrowser = existsSync(CHROMIUM) || process.env.CI ? describe : describe.skip;
@@ -89,7 +89,7 @@ describeBrowser("the browser demo, built by Vite, in headless Chromium", () => {
     page.on("console", (m) => void (m.type() === "error" && pageErrors.push(`console: ${m.text()}`)));
     page.on("response", (r) => void (r.status() >= 400 && pageErrors.push(`HTTP ${r.status()}: ${r.url()}`)));
     await page.goto(url);
-    await page.waitForFunction(() => (window as DemoWindow).__demo?.ready === true, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => (window as unknown as DemoWindow).__demo?.ready === true, undefined, { timeout: 30_000 });
   }, 60_000);
 
   afterAll(async () => {
@@ -102,14 +102,14 @@ describeBrowser("the browser demo, built by Vite, in headless Chromium", () => {
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
-  const demo = () => page.evaluate(() => (window as DemoWindow).__demo);
+  const demo = () => page.evaluate(() => (window as unknown as DemoWindow).__demo);
 
   /** Clicks a run button and waits until every panel it runs has finished one more run. */
   async function clickRun(button: string, panels: readonly ("a" | "b")[]): Promise<DemoState> {
     const before = await demo();
     await page.click(button);
     await page.waitForFunction(
-      ([panels, runs]) => panels.every((p, i) => (window as DemoWindow).__demo.panels[p].runs > runs[i]),
+      ([panels, runs]) => panels.every((p, i) => (window as unknown as DemoWindow).__demo.panels[p].runs > runs[i]),
       [panels, panels.map((p) => before.panels[p].runs)] as const,
       { timeout: 30_000 },
     );
@@ -197,7 +197,7 @@ describeBrowser("the browser demo, built by Vite, in headless Chromium", () => {
     const lines = ["a;b;c;kind"];
     for (let i = 0; i < 40; i++) lines.push(`${(i % 2) * 10 + (i % 7) * 0.1};${(i % 2) * 10 - (i % 5) * 0.1};${i % 3};${i % 2 ? "far" : "near"}`);
     await page.setInputFiles("#file", { name: "two-groups.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n")) });
-    await page.waitForFunction(() => (window as DemoWindow).__demo.dataset?.name === "two-groups.csv");
+    await page.waitForFunction(() => (window as unknown as DemoWindow).__demo.dataset?.name === "two-groups.csv");
     expect((await demo()).dataset).toMatchObject({ rows: 40, features: ["a", "b", "c"], classes: 2 });
     await page.selectOption("#estimator", "KMeans");
     await page.fill("#n-clusters", "2");
@@ -211,7 +211,25 @@ describeBrowser("the browser demo, built by Vite, in headless Chromium", () => {
     expect(labels[0]).not.toBe(labels[1]);
   });
 
+  it("with the engines' small-input thresholds on, leaves iris to the cpu engine when asked for webgpu,cpu, and says why", async () => {
+    await page.selectOption("#dataset", "iris");
+    await page.fill("#n-clusters", "3");
+    await page.check("#thresholds");
+    await page.waitForFunction(() => document.querySelector("#engines")?.textContent?.includes("(default thresholds)"));
+    await page.selectOption("#engines-a", "webgpu,cpu");
+    const { a } = (await clickRun("#run-a", ["a"])).panels;
+    expect(a.error).toBeUndefined();
+    expect(a.result?.engineUsed).toBe("cpu");
+    const trace = a.trace?.join("\n") ?? "";
+    expect(trace).toMatch(/ webgpu (declined|skipped) /);
+    expect(trace).toMatch(/ cpu ran /);
+    expect(await page.locator("#trace-a tr.declined, #trace-a tr.skipped").count()).toBeGreaterThan(0);
+    await page.uncheck("#thresholds");
+    await page.waitForFunction(() => document.querySelector("#engines")?.textContent?.includes("(thresholds off)"));
+  });
+
   it("clusters the synthetic blobs on both engines identically, and saves a screenshot", async () => {
+    await page.selectOption("#engines-a", "webgpu");
     await page.selectOption("#dataset", "blobs");
     expect((await demo()).dataset).toMatchObject({ name: "blobs", rows: 3000, classes: 5 });
     expect(await page.inputValue("#n-clusters")).toBe("5");
