@@ -1,6 +1,7 @@
 // Vite config of the browser demo. The two headers make the page cross-origin isolated (self.crossOriginIsolated),
 // which gives it SharedArrayBuffer and so lets engine-cpu run its WebAssembly kernels on a pool of Web Workers. They
-// are needed on the dev server and on `vite preview` alike (and on whatever serves dist/ in production).
+// are needed on the dev server and on `vite preview` alike (and on whatever serves dist/ in production); Vite would
+// copy server.headers to preview, but both are set so that neither depends on the other.
 import { defineConfig } from "vite";
 
 const crossOriginIsolation = {
