@@ -32,6 +32,7 @@ export {
 } from "./warnings.js";
 export * from "./engine/specs.js";
 export { registerEngine, unregisterEngine, listEngines, getEngine, blockEngine, unblockEngine } from "./engine/registry.js";
+export { listEngineSupport, type EstimatorSupport } from "./engine/support.js";
 export { setConfig, getConfig, withConfig, DEFAULT_ENGINES, type EngineConfig, type TransferPolicy } from "./engine/config.js";
 export { type EngineExplanation, type EngineVerdict } from "./engine/explain.js";
 export { enginePackage, enginePackages } from "./engine/resolve.js";

@@ -49,7 +49,7 @@ describe("registerEngine validates engines against the hook specs", () => {
 
   it("rejects an engine written for another engine API", () => {
     expect(() => registerEngine({ ...base, coreApi: "^2.0.0", name: "future", estimators: {} })).toThrow(
-      'Engine "future" requires engine API ^2.0.0, but this @plugml/core provides 1.3.0.',
+      'Engine "future" requires engine API ^2.0.0, but this @plugml/core provides 1.4.0.',
     );
   });
 

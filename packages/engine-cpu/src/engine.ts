@@ -2,6 +2,7 @@
 import type { Engine } from "@plugml/core";
 import { KernelRuntime, type FastPath } from "./fast/runtime.js";
 import { kmeansHooks } from "./kmeans.js";
+import { cpuManifest } from "./manifest.js";
 import { neighborsHooks } from "./neighbors.js";
 import { metricsHooks } from "./metrics.js";
 import { normalizerHooks } from "./normalizer.js";
@@ -54,7 +55,8 @@ export function createCpuEngine(options: CpuEngineOptions = {}): Engine {
   return {
     name: options.name ?? "cpu",
     version: "0.1.0",
-    coreApi: "^1.3.0",
+    coreApi: "^1.4.0",
+    manifest: cpuManifest,
     estimators: {
       KMeans: kmeansHooks(fast),
       ...neighborsHooks(fast),

@@ -13,6 +13,7 @@
 import type { Engine, TraceRecorder } from "@plugml/core";
 import { disposeDevice } from "./device.js";
 import { kmeansHooks } from "./kmeans.js";
+import { webgpuManifest } from "./manifest.js";
 import { kNeighborsClassifierHooks, kNeighborsRegressorHooks, nearestNeighborsHooks } from "./neighbors.js";
 import { metricsHooks } from "./metrics.js";
 import { normalizerHooks } from "./normalizer.js";
@@ -34,7 +35,8 @@ export function createWebGPUEngine(options: WebGPUEngineOptions = {}): Engine {
   return {
     name: ENGINE_NAME,
     version: "0.1.0",
-    coreApi: "^1.3.0",
+    coreApi: "^1.4.0",
+    manifest: webgpuManifest,
     estimators: {
       KMeans: reportingThreads(kmeansHooks(settings)),
       KNeighborsClassifier: reportingThreads(kNeighborsClassifierHooks(settings)),

@@ -20,7 +20,7 @@ import { requireDevice, type Gpu } from "./device.js";
 import { Batch, STORAGE_USAGE } from "./kernels/dispatch.js";
 import { effectiveMetric, encodeSearch, outputWidths, type SearchOutput } from "./kernels/neighbors.js";
 import { Paced } from "./kernels/pacing.js";
-import { featuresFit, gate, worthRunning, MAX_NEIGHBORS, type EngineSettings, type EstimatorCheck } from "./options.js";
+import { featuresFit, gate, worthRunning, type EngineSettings } from "./options.js";
 import { radiusNeighborsHook } from "./radius.js";
 import { distanceRange, largest, requireFinite, requireInRange, targetsRange } from "./range.js";
 import { allocateMatrix, deviceInput, hostMatrix, stageInput, toFloat32, uploadArray, WebGPUMatrix } from "./resident.js";
@@ -35,12 +35,6 @@ interface NeighborsFit {
   dtype: DType;
 }
 
-const neighborsFit: EstimatorCheck = (gpu, ctx) => {
-  // kneighbors() without X searches k + 1 (the sample itself, dropped afterwards); the kernel allows for that one.
-  const k = ctx.nNeighbors ?? (ctx.params as NeighborsParamsResolved).nNeighbors;
-  if (k > MAX_NEIGHBORS) return `nNeighbors=${k} exceeds the ${MAX_NEIGHBORS} neighbours a query keeps in the kernel's private memory`;
-  return featuresFit(gpu, ctx);
-};
 
 /** The float32 targets a vote or average reads: the ones fit left on the device, or uploaded for this call. */
 function targetsOnDevice(gpu: Gpu, ctx: NeighborsContext): { buffer: GPUBuffer; release(): void } {
@@ -149,7 +143,7 @@ function pooled(gpu: Gpu, bytes: number): { buffer: GPUBuffer; release(): void }
 
 function lifecycle(settings: EngineSettings) {
   return {
-    accepts: (ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>) => gate(ctx, neighborsFit),
+    accepts: (ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>) => gate(ctx, featuresFit),
     shouldRun: (ctx: AcceptsContext<NeighborsParamsResolved, NeighborsModel>) => worthRunning(settings, ctx),
 
     /**

@@ -21,12 +21,8 @@ type ScalerContext = ModelContext<StandardScalerParamsResolved, StandardScalerMo
 /** The StandardScaler hooks for one engine configuration. */
 export function standardScalerHooks(settings: EngineSettings): StandardScalerHooks {
   return {
-    accepts: (ctx) =>
-      gate(ctx, (_gpu, c) =>
-        (c.extra as { sampleWeight?: Float64Array } | undefined)?.sampleWeight
-          ? "sample weights: the device computes unweighted column statistics only"
-          : true,
-      ),
+    // Weighted fits are left out in the manifest (the device computes unweighted column statistics only).
+    accepts: (ctx) => gate(ctx),
     shouldRun: (ctx) => worthRunning(settings, ctx),
 
     async fit(ctx): Promise<ScalerFit> {

@@ -129,11 +129,11 @@ describeWebGPU("declining with a reason", () => {
     const train = uniform(200, 3, 1);
     const nn = await new NearestNeighbors({ nNeighbors: MAX_NEIGHBORS + 1 }).setComputationalEngine(whole).fit(train);
     expect(nn.engineUsed_).toBe("cpu");
-    expect(nn.engineTrace_.find((e) => e.engine === whole)!.reason).toBe(`nNeighbors=${MAX_NEIGHBORS + 1} exceeds the ${MAX_NEIGHBORS} neighbours a query keeps in the kernel's private memory`);
+    expect(nn.engineTrace_.find((e) => e.engine === whole)!.reason).toBe(`nNeighbors=${MAX_NEIGHBORS + 1} is above its manifest's limit of ${MAX_NEIGHBORS}`);
     const strict = new NearestNeighbors({ nNeighbors: MAX_NEIGHBORS + 1 }).setComputationalEngine(whole, { fallback: false });
     const error = await strict.fit(train).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(EngineDeclinedError);
-    expect((error as Error).message).toContain("exceeds the 64 neighbours");
+    expect((error as Error).message).toContain(`${whole}: nNeighbors=65 is above its manifest's limit of 64`);
   });
 
   it("StandardScaler with sample weights is declined (the device computes unweighted statistics only)", async () => {
@@ -144,7 +144,7 @@ describeWebGPU("declining with a reason", () => {
     expect(scaler.engineTrace_.find((e) => e.engine === whole)).toMatchObject({
       hook: "prepareFit",
       outcome: "declined",
-      reason: "sample weights: the device computes unweighted column statistics only",
+      reason: "sample weights are not in its manifest",
     });
     const unweighted = await new StandardScaler().setComputationalEngine("cpu").fit(X);
     expect(Array.from(scaler.mean_!)).not.toEqual(Array.from(unweighted.mean_!));

@@ -1,14 +1,15 @@
 /**
  * The call loop: asks candidate engines, in order, to run one hook, with pluggy's firstresult semantics on a
- * tapable `AsyncSeriesBailHook`. An engine declines only through `accepts` (it cannot run the call), `shouldRun`
- * (running is not worth it while another candidate could take the call: the call is skipped, and comes back to it
- * if nobody else runs it) or by throwing `NotSupportedByEngineError`. A device loss (`DeviceLostError`) is a fault:
- * the next engine is asked. Candidates are imported only when a call reaches them. Every attempt becomes one trace
- * entry, and every result is checked against its contract.
+ * tapable `AsyncSeriesBailHook`. An engine declines only through its manifest (checked here, before its gates),
+ * `accepts` (it cannot run the call), `shouldRun` (running is not worth it while another candidate could take the
+ * call: the call is skipped, and comes back to it if nobody else runs it) or by throwing `NotSupportedByEngineError`.
+ * A device loss (`DeviceLostError`) is a fault: the next engine is asked. Candidates are imported only when a call
+ * reaches them. Every attempt becomes one trace entry, and every result is checked against its contract.
  */
 import { AsyncSeriesBailHook } from "tapable";
 import { EngineContractError, EngineDeclinedError, type DeclineReason } from "../errors.js";
 import { contractViolation } from "./contracts.js";
+import { manifestRefusal } from "./manifest.js";
 import { isBlocked, registryGeneration } from "./registry.js";
 import { loadEngine, registeredEngine } from "./resolve.js";
 import type { Engine, EstimatorName, HookContext, HookName, TraceRecorder } from "./specs.js";
@@ -174,6 +175,9 @@ async function runEngine(engine: Engine, spec: string, last: boolean, attempt: A
     if (overruled !== undefined) {
       attempt.entry.reason = `ran although shouldRun said: ${overruled} (no other engine took the call)`;
     } else if (call.gate) {
+      // The manifest first, so what an engine left out declines in the same words on every engine (engine API 1.4).
+      const outside = manifestRefusal(engine.manifest?.[call.estimator], call.estimator, ctx as object);
+      if (outside !== undefined) return decline(attempt, engine.name, outside);
       if (hooks.accepts) {
         const verdict = await hooks.accepts.call(hooks, ctx);
         if (verdict !== true) return decline(attempt, engine.name, typeof verdict === "string" ? verdict : "accepts() returned false");

@@ -5,6 +5,7 @@
 import semver from "semver";
 import { EngineValidationError } from "../errors.js";
 import { suggestName } from "../validation/suggest.js";
+import { manifestProblems } from "./manifest.js";
 import { ENGINE_API_VERSION, HOOK_SPECS, type Engine, type EstimatorName } from "./specs.js";
 
 const engines = new Map<string, Engine>();
@@ -138,6 +139,20 @@ function validateEngine(engine: Engine): void {
         throw new EngineValidationError(`${label}: ${estimator} is missing the required hook "${hook}".`);
       }
     }
+  }
+  validateManifest(engine, label);
+}
+
+/** The manifest, if any, must describe estimators the engine implements, each well formed (engine API 1.4). */
+function validateManifest(engine: Engine, label: string): void {
+  if (engine.manifest === undefined) return;
+  if (typeof engine.manifest !== "object" || engine.manifest === null) throw new EngineValidationError(`${label}: manifest must be an object.`);
+  for (const [estimator, manifest] of Object.entries(engine.manifest)) {
+    if (!(estimator in engine.estimators)) {
+      throw new EngineValidationError(`${label}: manifest.${estimator} describes an estimator the engine does not implement.`);
+    }
+    const problems = manifestProblems(estimator as EstimatorName, manifest);
+    if (problems.length > 0) throw new EngineValidationError(`${label}: manifest.${estimator}: ${problems.join("; ")}.`);
   }
 }
 

@@ -7,7 +7,7 @@ import type { DataMatrix, ResidentMatrix } from "../data/resident.js";
 import type { RandomState } from "../validation/random-state.js";
 
 /** Version of the engine API described in this file; engines declare the semver range they support in `coreApi`. */
-export const ENGINE_API_VERSION = "1.3.0";
+export const ENGINE_API_VERSION = "1.4.0";
 
 /** Hooks that run once per `fit`: `prepareFit` selects the engine, `fit` computes, `postFit` hands back host data. */
 export const LIFECYCLE_HOOKS = ["prepareFit", "fit", "postFit"] as const;
@@ -420,6 +420,71 @@ export interface EngineEstimators {
   metrics?: MetricsHooks;
 }
 
+// ---- Manifest -------------------------------------------------------------------------------------------------
+
+/**
+ * The parameters an {@link EstimatorManifest} may restrict, per estimator, with the values core allows for each.
+ * KMeans `init` is the method its `init` hook is asked for (explicit centers reach no engine as an init).
+ */
+export interface ManifestParameters {
+  KMeans: { init: "k-means++" | "random" };
+  KNeighborsClassifier: { metric: NeighborsMetric; weights: NeighborsWeights };
+  KNeighborsRegressor: { metric: NeighborsMetric; weights: NeighborsWeights };
+  NearestNeighbors: { metric: NeighborsMetric };
+  Normalizer: { norm: NormalizerNorm };
+  StandardScaler: Record<never, never>;
+  metrics: { metric: SilhouetteMetric };
+}
+
+/**
+ * The largest sizes an engine runs, per estimator. A number is checked by core before `accepts` (a call above it
+ * declines); a string describes a limit that depends on the machine (a device's memory, say), which the engine's
+ * own `accepts` checks: the text says how it is computed and ends up in the support table.
+ */
+export interface ManifestLimits {
+  /** KMeans `nClusters` (and the clusters of `metrics.clusterDistanceSums`). */
+  nClusters?: number | string;
+  /** The neighbour estimators' `nNeighbors`, as the user asked for it (per call or from the parameters). */
+  nNeighbors?: number | string;
+  /** Features per row. */
+  nFeatures?: number | string;
+  /** Rows of X (fit input, queries, or the rows of a metric). */
+  nSamples?: number | string;
+}
+
+/** The precision an engine computes in and what it promises against scikit-learn's results. */
+export interface ManifestPrecision {
+  /** `"input"`: in the input's dtype; a dtype: always in that one (float64 input is converted, and traced). */
+  computesIn: DType | "input";
+  /**
+   * Relative tolerance (floor 1 on the magnitude) of the results against the reference, per input dtype: what the
+   * conformance kit checks this engine with (`runConformanceSuite`), so the promise is tested.
+   */
+  tolerance: Readonly<Partial<Record<DType, number>>>;
+}
+
+/**
+ * What an engine declares it runs for one estimator (engine API 1.4). Core checks every gated call against it
+ * before the engine's `accepts`, so an engine declines what it left out the same way as every other engine, with a
+ * reason naming the parameter ("metric 'chebyshev' is not in its manifest"); `accepts` remains for what only the
+ * engine can judge (a device, the data's range). The hooks are the ones its hook table implements.
+ */
+export interface EstimatorManifest<E extends EstimatorName = EstimatorName> {
+  /** Input dtypes it runs; another dtype declines. */
+  readonly dtypes: readonly DType[];
+  /** Per parameter, the values it runs; a parameter left out runs every value core allows. */
+  readonly params?: { readonly [K in keyof ManifestParameters[E]]?: readonly ManifestParameters[E][K][] };
+  /** StandardScaler only: whether weighted fits run (default true); false declines a fit with `sampleWeight`. */
+  readonly sampleWeight?: boolean;
+  readonly limits?: Readonly<ManifestLimits>;
+  readonly precision: Readonly<ManifestPrecision>;
+  /** A short note for the support table, where the fields above do not say it all. */
+  readonly note?: string;
+}
+
+/** An engine's manifest: one {@link EstimatorManifest} per estimator it implements (engine API 1.4). */
+export type EngineManifest = { readonly [E in EstimatorName]?: EstimatorManifest<E> };
+
 /** A computational engine: a plain object registered with `registerEngine`. */
 export interface Engine {
   /** Short name users activate it by, e.g. `"cpu"`; the package is `@plugml/engine-<name>`. */
@@ -428,6 +493,12 @@ export interface Engine {
   /** Semver range of {@link ENGINE_API_VERSION} this engine was written against, e.g. `"^1.0.0"`. */
   readonly coreApi: string;
   readonly estimators: EngineEstimators;
+  /**
+   * What it supports, per estimator it implements (engine API 1.4): checked by core before `accepts` and rendered
+   * in the support tables (`listEngineSupport`). Optional for engines written against an earlier 1.x; without
+   * one, every call reaches `accepts`, and the tables say "not declared".
+   */
+  readonly manifest?: EngineManifest;
   /** Releases devices, workers and caches. Called by `unregisterEngine`. */
   dispose?(): void | Promise<void>;
 }

@@ -7,7 +7,8 @@ import { registerEngine, getEngine, unregisterEngine } from "../engine/registry.
 import { withConfig } from "../engine/config.js";
 import { addTraceListener, type TraceEntry } from "../engine/trace.js";
 import { silhouetteSamples, silhouetteScore } from "../metrics/silhouette.js";
-import { HOOK_SPECS, type Engine, type EstimatorName } from "../engine/specs.js";
+import { HOOK_SPECS, type Engine, type EstimatorManifest, type EstimatorName } from "../engine/specs.js";
+import { MANIFEST_PARAMETERS, manifestRefusal } from "../engine/manifest.js";
 import { KMeans } from "../estimators/kmeans.js";
 import { kmeansPlusPlus, randomInit } from "../estimators/kmeans-init.js";
 import { RandomState } from "../validation/random-state.js";
@@ -17,6 +18,7 @@ import { NearestNeighbors } from "../estimators/nearest-neighbors.js";
 import { Normalizer } from "../estimators/normalizer.js";
 import { StandardScaler } from "../estimators/standard-scaler.js";
 import { assertAllClose, assertClose, assertEqual } from "./assert.js";
+import { EngineDeclinedError } from "../errors.js";
 import type { KMeansHooks } from "../engine/specs.js";
 import type {
   ClassifierCase,
@@ -44,13 +46,16 @@ export interface ConformanceOptions extends TestFramework {
   engine: string | Engine;
   /** Precision of the inputs (default float64). */
   dtype?: DType;
-  /** Relative tolerance (floor 1 on the magnitude); default 1e-9 for float64 and 1e-4 for float32. */
+  /**
+   * Relative tolerance (floor 1 on the magnitude) for every estimator. Default: the one the engine's manifest
+   * promises for the estimator and dtype (`precision.tolerance`), else 1e-9 for float64 and 1e-4 for float32.
+   */
   tolerance?: number;
   /** Estimators to test; default: those the engine implements (all, for a name not registered yet). */
   estimators?: readonly EstimatorName[];
 }
 
-/** Default relative tolerances, per input dtype. */
+/** Default relative tolerances, per input dtype, for engines whose manifest does not declare them. */
 export const DEFAULT_TOLERANCE: Record<DType, number> = { float64: 1e-9, float32: 1e-4 };
 
 /**
@@ -65,7 +70,6 @@ export const DEFAULT_TOLERANCE: Record<DType, number> = { float64: 1e-9, float32
  */
 export function runConformanceSuite(options: ConformanceOptions): void {
   const dtype = options.dtype ?? "float64";
-  const rtol = options.tolerance ?? DEFAULT_TOLERANCE[dtype];
   const name = typeof options.engine === "string" ? options.engine : options.engine.name;
   const ensure = () => {
     if (typeof options.engine !== "string" && !getEngine(name)) registerEngine(options.engine);
@@ -77,20 +81,49 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   const m = (rows: number[][]) => Matrix.from(rows).astype(dtype);
   const ranOn = (est: { engineUsed_?: string }, what: string) => assertEqual(est.engineUsed_, name, `${what}: engineUsed_`);
   const engineObject = typeof options.engine === "string" ? getEngine(name) : options.engine;
-  const tested = new Set<EstimatorName>(
+  const manifestOf = (estimator: EstimatorName): EstimatorManifest | undefined => engineObject?.manifest?.[estimator];
+  /** The tolerance the engine promises for an estimator in this dtype (its manifest), unless the caller set one. */
+  const rtolFor = (estimator: EstimatorName) => options.tolerance ?? manifestOf(estimator)?.precision.tolerance[dtype] ?? DEFAULT_TOLERANCE[dtype];
+  const implemented = new Set<EstimatorName>(
     options.estimators ?? (engineObject ? (Object.keys(engineObject.estimators) as EstimatorName[]) : (Object.keys(HOOK_SPECS) as EstimatorName[])),
   );
-  const itFor = (estimators: EstimatorName[], title: string, fn: () => Promise<void>) => {
-    if (estimators.every((e) => tested.has(e))) options.it(title, fn);
+  // An estimator whose manifest leaves this dtype out is tested only for declining it.
+  const tested = new Set([...implemented].filter((e) => manifestOf(e)?.dtypes.includes(dtype) ?? true));
+  /**
+   * Declares a test of these estimators if the engine implements them all. `calls` says what the test asks of each
+   * (parameters, sizes): when one is outside the engine's manifest, the test becomes a check that it declines.
+   */
+  const itFor = (estimators: EstimatorName[], title: string, fn: () => Promise<void>, calls: [EstimatorName, object][] = []) => {
+    if (!estimators.every((e) => tested.has(e))) return;
+    const outside = calls.map(([e, facts]) => manifestRefusal(manifestOf(e), e, { dtype, ...facts })).find((r) => r !== undefined);
+    if (outside === undefined) options.it(title, fn);
+    else options.it(`${title}: declines (${outside})`, () => expectDecline(fn()));
   };
+  const sized = (rows: number, cols: number, params: object = {}) => ({ X: { dtype, rows, cols }, params });
 
-  options.describe(`conformance of engine "${name}" (${dtype}, rtol ${rtol})`, () => {
+  options.describe(`conformance of engine "${name}" (${dtype})`, () => {
     options.describe("scikit-learn reference results", () => {
       // radiusNeighbors is an optional hook: its cases run for engines that implement it.
       const radius = !engineObject || engineObject.estimators.NearestNeighbors?.radiusNeighbors !== undefined;
       for (const c of sklearnReference.cases) {
         if ("kind" in c && c.kind === "radius" && !radius) continue;
-        itFor([c.estimator], `${c.estimator}: ${c.name}`, () => referenceTest(c));
+        // A case outside the engine's manifest must decline, in the manifest's words.
+        const outside = manifestRefusal(manifestOf(c.estimator), c.estimator, caseFacts(c));
+        if (outside === undefined) itFor([c.estimator], `${c.estimator}: ${c.name}`, () => referenceTest(c));
+        else itFor([c.estimator], `${c.estimator}: ${c.name} declines (${outside})`, () => expectDecline(referenceTest(c)));
+      }
+    });
+
+    options.describe("manifest", () => {
+      for (const estimator of implemented) {
+        const manifest = manifestOf(estimator);
+        if (!manifest) continue;
+        for (const probe of outsideProbes(estimator, manifest)) {
+          options.it(`${estimator}: ${probe.what} declines before accepts, in the manifest's words`, async () => {
+            ensure();
+            await expectDecline(probe.call(), probe.reason);
+          });
+        }
       }
     });
 
@@ -104,7 +137,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         assertEqual((await scaler.transform(X)).dtype, dtype, "StandardScaler.transform dtype");
         const nn = await on(new NearestNeighbors({ nNeighbors: 1 })).fit(X);
         assertEqual((await nn.kneighbors(X)).distances.dtype, dtype, "kneighbors distances dtype");
-      });
+      }, [["KMeans", sized(4, 2, { nClusters: 2 })], ["StandardScaler", sized(4, 2)], ["NearestNeighbors", sized(4, 2, { nNeighbors: 1, metric: "minkowski" })]]);
 
       itFor(["KMeans"], "KMeans: onIteration can stop the fit after the first iteration", async () => {
         const X = m([[0, 0], [0, 1], [1, 0], [5, 5], [5, 6], [6, 5], [2.5, 2.5]]);
@@ -114,7 +147,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         assertEqual(seen, [1], "iterations reported");
         assertEqual(km.nIter_, 1, "nIter_");
         ranOn(km, "KMeans.fit");
-      });
+      }, [["KMeans", sized(7, 2, { nClusters: 2 })]]);
 
       itFor(["KMeans"], "KMeans: an aborted signal rejects with AbortError and leaves the model untouched", async () => {
         const X = m([[0, 0], [0, 1], [5, 5], [5, 6]]);
@@ -129,24 +162,30 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         const error = await fit.then(() => undefined, (e: unknown) => e);
         assertEqual((error as Error | undefined)?.name, "AbortError", "rejection name");
         assertEqual(km.clusterCenters_, before, "centers after the aborted fit");
-      });
+      }, [["KMeans", sized(4, 2, { nClusters: 2 })]]);
 
       if (tested.has("KMeans") && engineObject?.estimators.KMeans?.init) {
-        for (const method of ["k-means++", "random"] as const) {
-          options.it(`KMeans.init (${method}): the engine picks the rows core's reference picks for the same randomState`, () => initCase(method));
+        // A method its manifest leaves out is checked to decline under "manifest".
+        const listed = (manifestOf("KMeans") as EstimatorManifest<"KMeans"> | undefined)?.params?.init;
+        for (const method of (["k-means++", "random"] as const).filter((m) => listed?.includes(m) ?? true)) {
+          itFor(["KMeans"], `KMeans.init (${method}): the engine picks the rows core's reference picks for the same randomState`, () => initCase(method), [
+            ["KMeans", sized(240, 3, { nClusters: 6 })],
+          ]);
         }
       }
 
       itFor(["NearestNeighbors"], "NearestNeighbors: kneighbors() without X leaves each sample out of its own neighbours", async () => {
+        const rtol = rtolFor("NearestNeighbors");
         const X = m([[0], [1], [3], [7]]);
         const nn = await on(new NearestNeighbors({ nNeighbors: 2 })).fit(X);
         const { distances, indices } = await nn.kneighbors();
         assertEqual(indices.toArray(), [[1, 2], [0, 2], [1, 0], [2, 1]], "indices");
         assertAllClose(distances.toArray(), [[1, 3], [1, 2], [2, 3], [4, 6]], rtol, "distances");
         ranOn(nn, "NearestNeighbors.kneighbors");
-      });
+      }, [["NearestNeighbors", sized(4, 1, { nNeighbors: 2, metric: "minkowski" })]]);
 
       itFor(["StandardScaler"], "StandardScaler: withMean, withStd and constant columns", async () => {
+        const rtol = rtolFor("StandardScaler");
         const X = m([[1, 5, 2], [3, 5, 6], [5, 5, 10]]);
         const both = await on(new StandardScaler()).fit(X);
         assertAllClose(Array.from(both.scale_!), [Math.sqrt(8 / 3), 1, Math.sqrt(32 / 3)], rtol, "scale_ (constant column gets 1)");
@@ -159,9 +198,10 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         assertAllClose((await noStd.transform(X)).toArray(), [[-2, 0, -4], [0, 0, 0], [2, 0, 4]], rtol, "withStd=false transform");
         assertAllClose((await noStd.inverseTransform(m([[0, 0, 0]]))).toArray(), [[3, 5, 6]], rtol, "withStd=false inverseTransform");
         ranOn(noStd, "StandardScaler.inverseTransform");
-      });
+      }, [["StandardScaler", sized(3, 3)]]);
 
       itFor(["Normalizer"], "Normalizer: rows of norm 0 are left unchanged, and the output keeps X's dtype", async () => {
+        const rtol = rtolFor("Normalizer");
         const X = m([[3, -4], [0, 0], [1, 1]]);
         const l2 = await on(new Normalizer()).fit(X);
         assertEqual(l2.nFeaturesIn_, 2, "nFeaturesIn_");
@@ -173,24 +213,121 @@ export function runConformanceSuite(options: ConformanceOptions): void {
         const max = await on(new Normalizer({ norm: "max" })).fit(X);
         assertAllClose((await max.transform(X)).toArray(), [[0.75, -1], [0, 0], [1, 1]], rtol, "max transform");
         ranOn(max, "Normalizer.transform");
-      });
+      }, (["l2", "l1", "max"] as const).map((norm) => ["Normalizer", sized(3, 2, { norm })]));
 
       itFor(["KNeighborsRegressor"], "KNeighborsRegressor: distance weights give exact matches all the weight", async () => {
+        const rtol = rtolFor("KNeighborsRegressor");
         const reg = await on(new KNeighborsRegressor({ nNeighbors: 2, weights: "distance" })).fit(m([[0], [1], [3]]), [10, 20, 40]);
         assertAllClose(Array.from(await reg.predict(m([[1], [2]]))), [20, 30], rtol, "predict");
         ranOn(reg, "KNeighborsRegressor.predict");
-      });
+      }, [["KNeighborsRegressor", sized(3, 1, { nNeighbors: 2, metric: "minkowski", weights: "distance" })]]);
 
       itFor(["KNeighborsClassifier"], "KNeighborsClassifier: string labels, and distance weights give exact matches all the weight", async () => {
+        const rtol = rtolFor("KNeighborsClassifier");
         const clf = on(new KNeighborsClassifier({ nNeighbors: 3, weights: "distance" }));
         await clf.fit(m([[0], [1], [2], [10]]), ["b", "a", "a", "c"]);
         assertEqual(clf.classes_, ["a", "b", "c"], "classes_");
         assertEqual(await clf.predict(m([[0], [1.9]])), ["b", "a"], "predict");
         const proba = await clf.predictProba(m([[0]]));
         assertAllClose(proba.toArray(), [[0, 1, 0]], rtol, "predictProba of an exact match");
-      });
+      }, [["KNeighborsClassifier", sized(4, 1, { nNeighbors: 3, metric: "minkowski", weights: "distance" })]]);
     });
   });
+
+  /**
+   * That `run` rejects with an EngineDeclinedError giving this engine's reason: exactly `reason` when given, else
+   * any reason that names its manifest (a reference case outside it may decline at fit or at a later call).
+   */
+  async function expectDecline(run: Promise<unknown>, reason?: string): Promise<void> {
+    const error = await run.then(() => undefined, (e: unknown) => e);
+    assertEqual(error instanceof Error ? error.name : String(error), "EngineDeclinedError", "the call's error");
+    const message = (error as Error).message;
+    // (The kit's own wrappers of the engine are named after it: "<name>-kit-init".)
+    const said = reason === undefined ? new RegExp(`- ${name}(-kit-[a-z]+)?: .*manifest`).test(message) : message.includes(`${name}: ${reason}`);
+    assertEqual(said, true, `"${name}: ${reason ?? "... manifest ..."}" among the reasons of: ${message}`);
+  }
+
+  /** A wrapper engine of the kit keeps the KMeans part of the engine's manifest, so the same calls decline. */
+  function kmeansManifest(inner: Engine): Pick<Engine, "manifest"> {
+    const own = inner.manifest?.KMeans;
+    return own ? { manifest: { KMeans: own } } : {};
+  }
+
+  /** The facts of a reference case that its manifest speaks about, as a call's context would carry them. */
+  function caseFacts(c: ReferenceCase) {
+    const X = "X" in c ? c.X : c.Xtrain;
+    const params: Record<string, unknown> = c.estimator === "metrics" ? { metric: c.metric } : "params" in c ? { ...c.params } : {};
+    const asked = [params.nNeighbors, "perCall" in c ? c.perCall?.nNeighbors : undefined, "kind" in c && c.kind === "radius" ? c.expected.kneighborsGraph?.nNeighbors : undefined];
+    if (asked[0] === undefined) asked[0] = 5; // the default nNeighbors
+    const nNeighbors = c.estimator.includes("Neighbor") ? Math.max(...asked.filter((k): k is number => k !== undefined)) : undefined;
+    return {
+      dtype,
+      params,
+      X: { dtype, rows: X.length, cols: X[0].length },
+      nNeighbors,
+      nClusters: c.estimator === "metrics" ? new Set(c.labels).size : undefined,
+    };
+  }
+
+  /**
+   * One small call per thing the manifest leaves out: the kit's dtype, each parameter value it does not list, one
+   * past each numeric limit (up to 4,096), a weighted fit where weights are left out.
+   */
+  function outsideProbes(estimator: EstimatorName, manifest: EstimatorManifest): { what: string; reason: string; call(): Promise<unknown> }[] {
+    if (!manifest.dtypes.includes(dtype)) return [{ what: dtype, reason: `dtype '${dtype}' is not in its manifest`, call: () => probe(estimator, {}) }];
+    const probes: { what: string; reason: string; call(): Promise<unknown> }[] = [];
+    const known = MANIFEST_PARAMETERS[estimator] as Record<string, { values: readonly string[] }>;
+    const declared = Object.entries((manifest.params ?? {}) as Record<string, readonly string[]>);
+    // Every other parameter at a value the manifest lists, so that only the one thing changed is outside it.
+    const within = Object.fromEntries(declared.map(([param, listed]) => [param, listed[0]]));
+    for (const [param, listed] of declared) {
+      const value = known[param].values.find((v) => !listed.includes(v));
+      if (value !== undefined) probes.push({ what: `${param} '${value}'`, reason: `${param} '${value}' is not in its manifest`, call: () => probe(estimator, { ...within, [param]: value }) });
+    }
+    for (const [limit, max] of Object.entries(manifest.limits ?? {})) {
+      if (typeof max !== "number" || max >= 4096) continue;
+      probes.push({ what: `${limit} = ${max + 1}`, reason: `${limit}=${max + 1} is above its manifest's limit of ${max}`, call: () => probe(estimator, { ...within, [limit]: max + 1 }) });
+    }
+    if (manifest.sampleWeight === false) probes.push({ what: "a weighted fit", reason: "sample weights are not in its manifest", call: () => probe(estimator, { ...within, sampleWeight: true }) });
+    return probes;
+  }
+
+  /** A small call of `estimator` on this engine alone, with one thing changed (a parameter value or a size). */
+  async function probe(estimator: EstimatorName, change: Record<string, string | number | boolean>): Promise<unknown> {
+    const size = (key: string, fallback: number) => (typeof change[key] === "number" ? (change[key] as number) : fallback);
+    const k = size("nNeighbors", 2);
+    const clusters = size("nClusters", 2);
+    const rows = size("nSamples", Math.max(8, k + 2, clusters + 2));
+    const cols = size("nFeatures", 2);
+    const X = Matrix.from(Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => ((i * 7 + j * 3) % 11) + i / 64))).astype(dtype);
+    const value = (key: string) => change[key] as never;
+    switch (estimator) {
+      case "KMeans": {
+        const km = await on(new KMeans({ nClusters: clusters, init: change.init === undefined ? "k-means++" : value("init"), nInit: 1, maxIter: 2, randomState: 0 })).fit(X);
+        // A declined init is computed by core's reference and the fit goes on: the refusal is in the trace.
+        const init = km.engineTrace_.find((e) => e.hook === "init" && e.engine === name && e.outcome === "declined");
+        if (init) throw new EngineDeclinedError("KMeans", "init", [{ engine: name, reason: init.reason ?? "" }]);
+        return km;
+      }
+      case "NearestNeighbors":
+        return on(new NearestNeighbors({ nNeighbors: k, ...(change.metric ? { metric: value("metric") } : {}) })).fit(X);
+      case "KNeighborsClassifier":
+      case "KNeighborsRegressor": {
+        const params = { nNeighbors: k, ...(change.metric ? { metric: value("metric") } : {}), ...(change.weights ? { weights: value("weights") } : {}) };
+        const y = Array.from({ length: rows }, (_, i) => i % 2);
+        return estimator === "KNeighborsClassifier" ? on(new KNeighborsClassifier<number>(params)).fit(X, y) : on(new KNeighborsRegressor(params)).fit(X, y);
+      }
+      case "Normalizer":
+        return on(new Normalizer(change.norm ? { norm: value("norm") } : {})).fit(X);
+      case "StandardScaler":
+        return on(new StandardScaler()).fit(X, undefined, change.sampleWeight ? { sampleWeight: Array.from({ length: rows }, (_, i) => 1 + (i % 3)) } : {});
+      case "metrics":
+        ensure();
+        return withConfig({ engines: [name], fallback: false }, () =>
+          silhouetteScore(X, Array.from({ length: rows }, (_, i) => i % clusters), change.metric ? { metric: value("metric") } : {}),
+        );
+    }
+  }
 
   async function referenceTest(c: ReferenceCase): Promise<void> {
     switch (c.estimator) {
@@ -212,6 +349,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   }
 
   async function kmeansCase(c: KMeansCase): Promise<void> {
+    const rtol = rtolFor(c.estimator);
     const X = m(c.X);
     const km = on(new KMeans({ ...c.params, init: c.init }));
     const sampleWeight = c.sampleWeight ?? undefined;
@@ -234,6 +372,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
    * case's center sets in place of core's draws, so the run it keeps can be compared with scikit-learn's choice.
    */
   async function kmeansNInitCase(c: KMeansNInitCase): Promise<void> {
+    const rtol = rtolFor(c.estimator);
     ensure();
     const inner = getEngine(name)!;
     const hooks = inner.estimators.KMeans!;
@@ -250,7 +389,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     if (hooks.prepareFit) wrapped.prepareFit = (ctx) => hooks.prepareFit!.call(hooks, withRuns(ctx));
     if (hooks.postFit) wrapped.postFit = (ctx) => hooks.postFit!.call(hooks, withRuns(ctx));
     const wrapperName = `${name}-kit-ninit`;
-    registerEngine({ name: wrapperName, version: inner.version, coreApi: inner.coreApi, estimators: { KMeans: wrapped } });
+    registerEngine({ name: wrapperName, version: inner.version, coreApi: inner.coreApi, estimators: { KMeans: wrapped }, ...kmeansManifest(inner) });
     try {
       const km = new KMeans({ ...c.params, init: "random", nInit: c.initSets.length, randomState: 0 });
       await km.setComputationalEngine(wrapperName, { fallback: false }).fit(m(c.X));
@@ -282,7 +421,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     const wrapped: KMeansHooks = Object.create(hooks, {
       fit: { value: (ctx: Parameters<KMeansHooks["fit"]>[0]) => ((handed = ctx.extra.initialCenters), hooks.fit.call(hooks, ctx)), enumerable: true },
     });
-    registerEngine({ name: wrapperName, version: inner.version, coreApi: inner.coreApi, estimators: { KMeans: wrapped } });
+    registerEngine({ name: wrapperName, version: inner.version, coreApi: inner.coreApi, estimators: { KMeans: wrapped }, ...kmeansManifest(inner) });
     try {
       const km = new KMeans({ nClusters: 6, init: method, nInit: 3, maxIter: 1, randomState: 7 });
       await km.setComputationalEngine(wrapperName, { fallback: false }).fit(X);
@@ -297,6 +436,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   }
 
   async function scalerCase(c: ScalerCase): Promise<void> {
+    const rtol = rtolFor(c.estimator);
     const X = m(c.X);
     const scaler = await on(new StandardScaler()).fit(X);
     ranOn(scaler, "StandardScaler.fit");
@@ -311,6 +451,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   }
 
   async function classifierCase(c: ClassifierCase): Promise<void> {
+    const rtol = rtolFor(c.estimator);
     const clf = await on(new KNeighborsClassifier<number>(c.params)).fit(m(c.Xtrain), c.ytrain);
     assertEqual(clf.classes_, c.expected.classes, "classes_");
     assertEqual(await clf.predict(m(c.Xtest)), c.expected.predict, "predict");
@@ -322,6 +463,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   }
 
   async function neighborsCase(c: NeighborsCase): Promise<void> {
+    const rtol = rtolFor(c.estimator);
     const nn = await on(new NearestNeighbors(c.params)).fit(m(c.Xtrain));
     const { distances, indices } = await nn.kneighbors(m(c.Xquery));
     ranOn(nn, "NearestNeighbors.kneighbors");
@@ -341,6 +483,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
    * orders equal distances as its unstable sort leaves them, so the reference is compared by index.
    */
   async function radiusCase(c: RadiusNeighborsCase): Promise<void> {
+    const rtol = rtolFor(c.estimator);
     const nn = await on(new NearestNeighbors(c.params)).fit(m(c.Xtrain));
     const Q = m(c.Xquery);
     const byIndex = await nn.radiusNeighbors(Q);
@@ -371,6 +514,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   }
 
   async function normalizerCase(c: NormalizerCase): Promise<void> {
+    const rtol = rtolFor(c.estimator);
     const normalizer = await on(new Normalizer(c.params)).fit(m(c.X));
     ranOn(normalizer, "Normalizer.fit");
     assertAllClose((await normalizer.transform(m(c.X))).toArray(), c.expected.transform, rtol, `transform(X) with norm "${c.params.norm}"`);
@@ -379,6 +523,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
 
   /** The silhouette on this engine alone (a scope naming only it), its hook run traced through a global listener. */
   async function silhouetteCase(c: SilhouetteCase): Promise<void> {
+    const rtol = rtolFor(c.estimator);
     ensure();
     const seen: TraceEntry[] = [];
     const stop = addTraceListener((entry) => seen.push(entry));
@@ -397,6 +542,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
   }
 
   async function regressorCase(c: RegressorCase): Promise<void> {
+    const rtol = rtolFor(c.estimator);
     const reg = await on(new KNeighborsRegressor(c.params)).fit(m(c.Xtrain), c.ytrain);
     assertAllClose(Array.from(await reg.predict(m(c.Xtest))), c.expected.predict, rtol, "predict");
     ranOn(reg, "KNeighborsRegressor.predict");
