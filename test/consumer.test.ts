@@ -1,11 +1,12 @@
-// The three packages as a consumer gets them: packed with `npm pack` and installed from the tarballs into a fresh
+// The four packages as a consumer gets them: packed with `npm pack` and installed from the tarballs into a fresh
 // project outside the monorepo (tapable, semver and the rest come from npm's cache; nothing is linked to the
 // workspace). There, the fixtures in test/consumer/:
 // - program.ts, type-checked with TypeScript's strict nodenext settings and skipLibCheck: false, and run both as an
 //   ES module and as CommonJS (require() of the ES module packages, Node >= 20.19);
 // - persist-*.mjs: a model saved with JSON.stringify in one process and loaded with loadModel in another (ESM and
 //   CommonJS), predicting the same;
-// - page.ts, bundled by esbuild, minified, and opened in headless Chromium, cross-origin isolated or not.
+// - page.ts, bundled by esbuild, minified, and opened in headless Chromium, cross-origin isolated or not;
+// - the `plugml` command of @plugml/cli, fitting and predicting on a small CSV file.
 // One pack and install serves every case.
 import { execFile, execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -94,7 +95,7 @@ describe("the packed packages in a fresh consumer project", () => {
     const packs = join(dir, "packs");
     mkdirSync(packs);
     const tarballs = npm(
-      ["pack", "--silent", "--pack-destination", packs, ...["core", "engine-cpu", "engine-webgpu"].map((p) => join(root, "packages", p))],
+      ["pack", "--silent", "--pack-destination", packs, ...["core", "engine-cpu", "engine-webgpu", "cli"].map((p) => join(root, "packages", p))],
       root,
     )
       .trim()
@@ -176,6 +177,26 @@ describe("the packed packages in a fresh consumer project", () => {
       expect(loaded.outputs).toEqual(saved);
       expect(loaded.restored).toEqual({ kmeans: true, knn: true, scaler: true, pipeline: true });
     }
+  }, 60_000);
+
+  it("installs the plugml command from @plugml/cli's tarball: fit and predict on a CSV file, engines", async () => {
+    const cli = join(app, "node_modules", "@plugml", "cli");
+    for (const file of ["README.md", "LICENSE", "package.json", "dist/bin.js"]) expect(existsSync(join(cli, file))).toBe(true);
+    expect(existsSync(join(cli, "src"))).toBe(false);
+    expect(existsSync(join(cli, "test"))).toBe(false);
+    expect(existsSync(join(cli, "dist", "bin.js.map"))).toBe(false);
+    const bin = join(app, "node_modules", ".bin", "plugml");
+    const cwd = join(app, "cli");
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, "points.csv"), "x,y\n0,0\n0,1\n10,10\n10,11\n");
+    const run = async (args: string[]) => (await runFile(bin, args, { cwd, encoding: "utf8", timeout: 60_000 })).stdout;
+    await run(["fit", "points.csv", "--estimator", "kmeans", "--clusters", "2", "--random-state", "0", "--progress", "none", "--out", "model.json"]);
+    const labels = (await run(["predict", "model.json", "points.csv"])).trim().split("\n");
+    expect(labels).toHaveLength(4);
+    expect(labels[0]).toBe(labels[1]);
+    expect(labels[2]).toBe(labels[3]);
+    expect(labels[0]).not.toBe(labels[2]);
+    expect(await run(["engines"])).toMatch(/^cpu +@plugml\/engine-cpu +0\.1\.0 +yes$/m);
   }, 60_000);
 
   // Skipped without Chromium (test/global-setup.mjs says so once), except on CI, where .ci/run installs it.
