@@ -33,6 +33,8 @@ async function abortLatency(call: (signal: AbortSignal) => Promise<unknown>, aft
     (e: unknown) => e,
   );
   const latency = performance.now() - abortedAt;
+  // The error itself first, so that a failure says what came instead (e.g. "the call finished before the abort").
+  expect(error instanceof AbortError ? "AbortError" : String(error)).toBe("AbortError");
   expect(error).toBeInstanceOf(AbortError);
   expect((error as AbortError).message).toBe("The operation was aborted.");
   expect((error as AbortError).cause).toBe(reason);
@@ -68,7 +70,8 @@ describe.each(Object.keys(paths) as (keyof typeof paths)[])("on the %s path", (p
     const kmeans = kmeansOf(engine);
     const X = uniform(fast ? 100000 : 30000, 32, 4);
     const init = [Matrix.from(X.data.slice(0, 64 * 32), 64, 32)];
-    expect(await abortLatency((signal) => Promise.resolve(kmeans.fit(kmeansFitCtx(X, init, { maxIter: 300, signal }))), 150)).toBeLessThan(BOUND_MS);
+    // Aborted 50 ms in: the fit converges in a few hundred ms, and a loaded machine delays the timer as well.
+    expect(await abortLatency((signal) => Promise.resolve(kmeans.fit(kmeansFitCtx(X, init, { maxIter: 300, signal }))), 50)).toBeLessThan(BOUND_MS);
     // Many centers, so that the work is in the kernels rather than in copying the rows.
     const rows = uniform(fast ? 100000 : 20000, 32, 5);
     const centers = uniform(fast ? 1024 : 512, 32, 6);
