@@ -55,7 +55,7 @@ export function renderSupportTable(rows) {
 }
 
 function overview(c) {
-  if (!c) return "-";
+  if (!c) return "not implemented";
   if (!c.declared) return "yes (no manifest)";
   const limited = Object.keys(c.limits).length ? ", limits" : "";
   return `yes: ${c.dtypes.join(", ")}${limited}`;

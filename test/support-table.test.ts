@@ -10,10 +10,11 @@ describe("docs/engines/support.md", () => {
     expect(readFileSync(SUPPORT_FILE, "utf8")).toBe(rendered);
   });
 
-  it("shows what the manifests declare, e.g. webgpu's neighbour limit and its float32 precision", () => {
+  it("shows what the manifests declare, e.g. webgpu's neighbour limit and float32 precision, dask's missing Normalizer", () => {
     const text: string = renderSupportTable(firstPartySupport());
-    expect(text).toContain("| largest nNeighbors | no limit | 64 |");
-    expect(text).toContain("| computes in | the input's dtype | float32 |");
-    expect(text).toContain("| sample weights | yes | no |");
+    expect(text).toContain("| largest nNeighbors | no limit | 64 | no limit |");
+    expect(text).toContain("| computes in | the input's dtype | float32 | the input's dtype |");
+    expect(text).toContain("| sample weights | yes | no | yes |");
+    expect(text).toContain("| Normalizer | yes: float32, float64 | yes: float32, float64 | not implemented |");
   });
 });

@@ -8,7 +8,9 @@ import { cli, plugml, root, tempDir } from "./run.js";
 const dir = tempDir();
 const version = (pkg: string) => JSON.parse(readFileSync(join(root, "packages", pkg, "package.json"), "utf8")).version as string;
 // Vulkan's loader finds no driver: Dawn's requestAdapter() returns null, as on a machine without a GPU.
-const NO_ADAPTER = { VK_ICD_FILENAMES: join(dir, "no-such-driver.json") };
+// No WebGPU driver and no Dask scheduler: both engines' reasons are then known.
+const NO_ADAPTER = { VK_ICD_FILENAMES: join(dir, "no-such-driver.json"), PLUGML_DASK_SCHEDULER: "" };
+const NO_SCHEDULER = "no Dask scheduler: set PLUGML_DASK_SCHEDULER or pass createDaskEngine({ scheduler })";
 const ADAPTER_REASON =
   "no WebGPU adapter: requestAdapter() returned null (no Vulkan/Metal/D3D12 driver; on Linux without a GPU run `sudo bash .ci/setup-webgpu.sh` to install Mesa's lavapipe)";
 const hasAdapter = !!process.env.CI || spawnSync(process.execPath, [join(root, "scripts", "webgpu-probe.mjs")], { stdio: "ignore" }).status === 0;
@@ -52,7 +54,9 @@ describe("plugml engines", () => {
     expect(lines[1]).toMatch(new RegExp(`^cpu +@plugml/engine-cpu +${version("engine-cpu")} +yes$`));
     expect(lines[2]).toMatch(/^webgpu +@plugml\/engine-webgpu +\S+ +no: (.*)$/);
     expect(lines[2].endsWith(`no: ${ADAPTER_REASON}`)).toBe(true);
-    expect(lines).toHaveLength(3);
+    expect(lines[3]).toMatch(/^dask +@plugml\/engine-dask +\S+ +no: /);
+    expect(lines[3].endsWith(`no: ${NO_SCHEDULER}`)).toBe(true);
+    expect(lines).toHaveLength(4);
   });
 
   (hasAdapter ? it : it.skip)("says yes for webgpu where an adapter exists", async () => {
@@ -65,10 +69,12 @@ describe("plugml engines", () => {
     const r = await plugml(["engines", "--json"], { cwd: project, env: NO_ADAPTER });
     expect(r.code).toBe(0);
     const reports = JSON.parse(r.stdout) as Record<string, unknown>[];
-    expect(reports.map((e) => e.engine)).toEqual(["cpu", "webgpu", "clibroken", "clifake", "clisc"]);
+    expect(reports.map((e) => e.engine)).toEqual(["cpu", "webgpu", "dask", "clibroken", "clifake", "clisc"]);
     expect(reports[0]).toMatchObject({ packageName: "@plugml/engine-cpu", installed: true, canRun: true, probedWith: "KMeans" });
     expect(reports[0].estimators).toEqual(expect.arrayContaining(["KMeans", "KNeighborsClassifier", "StandardScaler"]));
     expect(reports[1]).toMatchObject({ installed: true, canRun: false, reason: ADAPTER_REASON });
+    expect(reports[2]).toMatchObject({ packageName: "@plugml/engine-dask", installed: true, canRun: false, reason: NO_SCHEDULER });
+    reports.splice(2, 1);
     expect(reports[2]).toEqual({
       engine: "clibroken",
       packageName: "plugml-engine-clibroken",

@@ -49,6 +49,7 @@ export class DaskMatrix implements ResidentMatrix {
 
   /** @internal Made by the engine and the readers. */
   constructor(
+    /** @internal The bridge that holds it. */
     readonly bridge: Bridge,
     info: StoredInfo,
   ) {
