@@ -1,6 +1,6 @@
 /** The options several commands share: how the CSV is written, and which engines to use. */
 import { Command, Option } from "commander";
-import { DEFAULT_ENGINES, type DType, type EngineConfig } from "@plugml/core";
+import { DEFAULT_ENGINES, ValidationError, type DType, type EngineConfig } from "@plugml/core";
 import { UsageError } from "./errors.js";
 import { ESTIMATOR_NAMES, given, PARAM_OPTIONS, type OptionSource } from "./estimators.js";
 
@@ -64,6 +64,21 @@ export function engineSetting(values: EngineOptionValues, cmd: OptionSource): { 
   const strict = given(cmd, "fallback") && values.fallback === false;
   if (!engines && !strict) return undefined;
   return { engines: engines ?? [...DEFAULT_ENGINES], options: strict ? { fallback: false } : {} };
+}
+
+/**
+ * Applies the engine options to `estimator` (nothing when neither was given); a name core refuses is the user's
+ * mistake, reported against `--engine`.
+ */
+export function applyEngineSetting(estimator: { setComputationalEngine(engines: string[], options: Omit<EngineConfig, "engines">): unknown }, values: EngineOptionValues, cmd: OptionSource): void {
+  const setting = engineSetting(values, cmd);
+  if (!setting) return;
+  try {
+    estimator.setComputationalEngine(setting.engines, setting.options);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new UsageError(`--engine: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The `--dtype` value. */

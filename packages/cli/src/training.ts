@@ -8,7 +8,7 @@ import { trainingPlan } from "./columns.js";
 import { readCsv, type CsvTable } from "./csv.js";
 import { UsageError } from "./errors.js";
 import { estimatorParams, estimatorSpec, type CliEstimator, type EstimatorSpec } from "./estimators.js";
-import { dtypeOf, engineSetting, type CsvOptionValues, type EngineOptionValues } from "./options.js";
+import { dtypeOf, applyEngineSetting, type CsvOptionValues, type EngineOptionValues } from "./options.js";
 
 /** The options of `fit` and `explain` as commander parses them. */
 export interface TrainingOptionValues extends CsvOptionValues, EngineOptionValues, Record<string, unknown> {
@@ -45,15 +45,7 @@ export function configureEstimator(values: TrainingOptionValues, cmd: Command): 
     if (e instanceof ValidationError) throw new UsageError(e.message);
     throw e;
   }
-  const setting = engineSetting(values, cmd);
-  if (setting) {
-    try {
-      estimator.setComputationalEngine(setting.engines, setting.options);
-    } catch (e) {
-      if (e instanceof ValidationError) throw new UsageError(`--engine: ${e.message}`);
-      throw e;
-    }
-  }
+  applyEngineSetting(estimator, values, cmd);
   return { spec, estimator };
 }
 

@@ -173,14 +173,20 @@ def lloyd_stats(part, labels, old_labels, weights, k):
     return sums, totals, changed
 
 
-def farthest(part, labels, centers, weights, count, offset):
-    """The `count` rows farthest from their assigned center: (squared distance, global index, weight, row, label)."""
-    x = part.astype(np.float64, copy=False)
+def sq_to_assigned(x, labels, centers):
+    """Squared euclidean distance of every row of x (float64) to its assigned center, features added in order."""
     c = centers.astype(np.float64, copy=False)
     acc = np.zeros(x.shape[0])
     for j in range(x.shape[1]):
         d = x[:, j] - c[labels, j]
         acc += d * d
+    return acc
+
+
+def farthest(part, labels, centers, weights, count, offset):
+    """The `count` rows farthest from their assigned center: (squared distance, global index, weight, row, label)."""
+    x = part.astype(np.float64, copy=False)
+    acc = sq_to_assigned(x, labels, centers)
     order = np.lexsort((np.arange(x.shape[0]), -acc))[:count]
     w = np.ones(x.shape[0]) if weights is None else weights
     return [(float(acc[i]), int(offset + i), float(w[i]), x[i].copy(), int(labels[i])) for i in order]
@@ -188,11 +194,7 @@ def farthest(part, labels, centers, weights, count, offset):
 
 def inertia_of(part, labels, centers, weights):
     x = part.astype(np.float64, copy=False)
-    c = centers.astype(np.float64, copy=False)
-    acc = np.zeros(x.shape[0])
-    for j in range(x.shape[1]):
-        d = x[:, j] - c[labels, j]
-        acc += d * d
+    acc = sq_to_assigned(x, labels, centers)
     w = np.ones(x.shape[0]) if weights is None else weights
     return seq_sum(acc * w)
 

@@ -2,13 +2,13 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { Command } from "commander";
-import { KMeans, KNeighborsClassifier, KNeighborsRegressor, Matrix, NearestNeighbors, Pipeline, StandardScaler, ValidationError } from "@plugml/core";
+import { KMeans, KNeighborsClassifier, KNeighborsRegressor, Matrix, NearestNeighbors, Pipeline, StandardScaler } from "@plugml/core";
 import { predictionPlan } from "../columns.js";
 import { readCsv } from "../csv.js";
-import { CliError, UsageError } from "../errors.js";
+import { CliError } from "../errors.js";
 import { specOfKind, type CliEstimator, type EstimatorSpec } from "../estimators.js";
 import { readModelFile } from "../model-file.js";
-import { addCsvOptions, addEngineOptions, engineSetting, type CsvOptionValues, type EngineOptionValues } from "../options.js";
+import { addCsvOptions, addEngineOptions, applyEngineSetting, type CsvOptionValues, type EngineOptionValues } from "../options.js";
 import type { Io } from "./fit.js";
 
 interface PredictOptionValues extends CsvOptionValues, EngineOptionValues {
@@ -47,15 +47,7 @@ async function runPredict(modelPath: string, csv: string, values: PredictOptionV
   const { model, meta } = await readModelFile(modelPath);
   const spec = specOfModel(model, modelPath);
   const estimator = model as CliEstimator;
-  const setting = engineSetting(values, cmd);
-  if (setting) {
-    try {
-      estimator.setComputationalEngine(setting.engines, setting.options);
-    } catch (e) {
-      if (e instanceof ValidationError) throw new UsageError(`--engine: ${e.message}`);
-      throw e;
-    }
-  }
+  applyEngineSetting(estimator, values, cmd);
   const { X } = await readCsv(csv, {
     delimiter: values.delimiter,
     header: values.header,
