@@ -3,7 +3,7 @@
  * the cluster (a DaskMatrix as it is, host data sent once in row partitions), and recording what crossed between
  * this process and the cluster, and on how many partitions and workers it ran.
  */
-import { isResident, type DataMatrix, type HookContext, type TraceRecorder } from "@plugml/core";
+import { isResident, Matrix, type DataMatrix, type HookContext, type TraceRecorder } from "@plugml/core";
 import { bytesOf, type Bridge, type ClusterInfo } from "./bridge.js";
 import { DaskMatrix, isDaskMatrix, type StoredInfo } from "./matrix.js";
 import { bridgeOf, NO_SCHEDULER, schedulerOf, type DaskOptions } from "./options.js";
@@ -56,10 +56,15 @@ export class Cluster {
    * `X` on the cluster: a DaskMatrix as it is, anything else read to the host (counted by core for another
    * engine's resident data) and sent once in row partitions, the bytes recorded. `release` frees an upload.
    */
-  async input(ctx: Pick<HookContext, "record" | "toHost">, X: DataMatrix): Promise<{ matrix: DaskMatrix; uploaded: boolean; release(): void }> {
+  async input(ctx: Pick<HookContext, "record" | "toHost">, X: DataMatrix): Promise<Input> {
     if (isDaskMatrix(X)) {
       X.check();
-      return { matrix: X, uploaded: false, release: () => undefined };
+      return { matrix: X, uploaded: false, release: () => undefined, keep: () => undefined };
+    }
+    const kept = X instanceof Matrix ? this.take(X) : undefined;
+    if (kept) {
+      ctx.record.conversion("X already on the cluster (sent by the previous hook of this call)");
+      return this.wrap(X as Matrix, kept);
     }
     const host = await ctx.toHost(X);
     const { bridge, info } = await this.connected();
@@ -68,8 +73,65 @@ export class Cluster {
     const stored = (await bridge.request("from_host", args, ctx.record)) as unknown as StoredInfo;
     if (isResident(X)) ctx.record.conversion(`X resident on "${X.engine}" -> dask`);
     const matrix = new DaskMatrix(bridge, stored);
-    return { matrix, uploaded: true, release: () => matrix.dispose() };
+    return X instanceof Matrix ? this.wrap(X, matrix) : { matrix, uploaded: true, release: () => matrix.dispose(), keep: () => matrix.dispose() };
   }
+
+  /**
+   * An upload of host matrix `X` that `keep()` hands to the next hook given the same matrix (KMeans init, then fit;
+   * StandardScaler fit, then transform), so that host data crosses once per user call. The next hook takes it only
+   * if `X` is the same object with the same contents (a fingerprint); otherwise, or after KEEP_MS, it is freed.
+   */
+  private wrap(X: Matrix, matrix: DaskMatrix): Input {
+    return {
+      matrix,
+      uploaded: true,
+      release: () => matrix.dispose(),
+      keep: () => {
+        this.kept.get(X)?.matrix.dispose();
+        const timer = setTimeout(() => this.take(X)?.dispose(), KEEP_MS);
+        timer.unref();
+        this.kept.set(X, { matrix, print: fingerprint(X.data), timer });
+      },
+    };
+  }
+
+  private take(X: Matrix): DaskMatrix | undefined {
+    const kept = this.kept.get(X);
+    if (!kept) return undefined;
+    this.kept.delete(X);
+    clearTimeout(kept.timer);
+    if (fingerprint(X.data) === kept.print) return kept.matrix;
+    kept.matrix.dispose();
+    return undefined;
+  }
+
+  private readonly kept = new WeakMap<Matrix, { matrix: DaskMatrix; print: string; timer: ReturnType<typeof setTimeout> }>();
+}
+
+/** A call's X on the cluster. */
+export interface Input {
+  matrix: DaskMatrix;
+  /** Whether this call sent it (host data), rather than it being the user's DaskMatrix. */
+  uploaded: boolean;
+  /** Frees an upload now. */
+  release(): void;
+  /** Hands an upload of host data to the next hook on the same matrix instead of freeing it (see Cluster.wrap). */
+  keep(): void;
+}
+
+/** Milliseconds a kept upload waits for the next hook of the same call. */
+const KEEP_MS = 1000;
+
+/** Two independent 32-bit hashes of a typed array's bytes: tells whether host data changed since it was sent. */
+function fingerprint(data: Float32Array | Float64Array): string {
+  const words = new Int32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9;
+  for (let i = 0; i < words.length; i++) {
+    a = Math.imul(a ^ words[i], 0x01000193);
+    b = Math.imul(b + words[i], 0x85ebca6b) ^ (b >>> 13);
+  }
+  return `${a >>> 0}:${b >>> 0}:${words.length}`;
 }
 
 /** Records the cluster a call ran on as its threads: partitions, workers, threads and the scheduler. */

@@ -57,7 +57,8 @@ export function kmeansHooks(cluster: Cluster): KMeansHooks {
         const centers = isHost(ctx.X) ? indices.map((rows) => takeRows(ctx.X as Matrix, rows)) : await rowsOf(bridge, input.matrix, indices, ctx.record);
         return { indices, centers };
       } finally {
-        input.release();
+        // fit comes next with the same X: it takes this upload instead of sending X again.
+        input.keep();
       }
     },
 

@@ -40,7 +40,8 @@ export function standardScalerHooks(cluster: Cluster): StandardScalerHooks {
         const reply = await bridge.request("moments", { key: input.matrix.key, weights }, ctx.record);
         return { mean: Float64Array.from(float64s(reply.mean)), var: Float64Array.from(float64s(reply.var)), nSamplesSeen: reply.n as number };
       } finally {
-        input.release();
+        // A transform of the same X (fitTransform, a Pipeline's fit) takes this upload instead of sending X again.
+        input.keep();
       }
     },
 

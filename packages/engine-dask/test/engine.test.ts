@@ -78,6 +78,35 @@ describeDask("engine-dask on a local cluster", () => {
     expect(n1.distances.dtype).toBe(dtype);
   });
 
+  it("host data crosses once per call: KMeans init's upload serves its fit, a scaler's fit serves its transform, unless X changed", async () => {
+    const X = blobs(20_000, 8, 4, "float32", 4);
+    const bytes = X.data.byteLength;
+    const km = await new KMeans({ nClusters: 4, randomState: 0, nInit: 1 }).setComputationalEngine("dask", { fallback: false }).fit(X);
+    const [init, fit] = ["init", "fit"].map((h) => km.engineTrace_.find((e) => e.hook === h)!);
+    expect(init.bytesToDevice).toBeGreaterThan(bytes);
+    expect(fit.bytesToDevice).toBeLessThan(0.01 * bytes);
+    expect(fit.conversions).toEqual(["X already on the cluster (sent by the previous hook of this call)"]);
+
+    const scaler = new StandardScaler().setComputationalEngine("dask", { fallback: false });
+    const Z = await scaler.fitTransform(X);
+    const transform = scaler.engineTrace_.find((e) => e.hook === "transform")!;
+    expect(transform.bytesToDevice).toBeLessThan(0.01 * bytes);
+    const cpu = await new StandardScaler().setComputationalEngine("cpu").fitTransform(X);
+    // float32 results: computed in float64 on the workers and rounded once, within an ulp of engine-cpu's.
+    expect(Z.data.reduce((m, v, i) => Math.max(m, Math.abs(v - cpu.data[i])), 0)).toBeLessThan(1e-6);
+
+    // Changed in place between fit and transform: the kept upload is not used, the new values are sent.
+    const Y = blobs(20_000, 8, 4, "float32", 5);
+    await scaler.fit(Y);
+    Y.data[0] += 1000;
+    const changed = await scaler.transform(Y);
+    expect(scaler.engineTrace_.find((e) => e.hook === "transform")!.bytesToDevice).toBeGreaterThan(Y.data.byteLength);
+    const reference = await new StandardScaler().setComputationalEngine("cpu").fit(blobs(20_000, 8, 4, "float32", 5));
+    // The changed value (about 134 standard deviations out), not the stale one (near 0).
+    expect(changed.data[0]).toBeCloseTo((await reference.transform(Y)).data[0], 3);
+    expect(changed.data[0]).toBeGreaterThan(100);
+  });
+
   it("a KMeans fit on .npy files the workers read moves less than 1% of their bytes through this process", async () => {
     const rows = 40_000, cols = 16, files = 4;
     const X = blobs(rows * files, cols, 8, "float32", 1);
@@ -145,7 +174,8 @@ describeDask("engine-dask on a local cluster", () => {
       const s = await new StandardScaler().setComputationalEngine("dask", { fallback: false }).fit([[1], [2], [4]]);
       const bridges = () => execFileSync("ps", ["-o", "args=", "--ppid", String(process.pid)], { encoding: "utf8" }).split("\\n").filter((l) => l.includes("bridge.py")).length;
       const during = bridges();
-      await new Promise((r) => setTimeout(r, 1500));
+      // The fit's upload is kept a second for a transform of the same X; then idleMs (200 ms) passes.
+      await new Promise((r) => setTimeout(r, 2500));
       console.log(s.engineUsed_, during, bridges());`;
     const start = performance.now();
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: fileURLToPath(new URL("..", import.meta.url)), encoding: "utf8", timeout: 60_000, env: { ...process.env } });
