@@ -139,6 +139,11 @@ def candidate_trial(part, closest, row):
     return np.minimum(closest, sq_distances(part, row))
 
 
+def trial_sums(part, closest, cands):
+    """Per candidate row, the partition's potential were it the next center: the sum of min(closest, distance)."""
+    return [seq_sum(np.minimum(closest, sq_distances(part, c))) for c in cands]
+
+
 def seq_sum(v):
     return float(np.cumsum(v)[-1]) if v.size else 0.0
 
@@ -387,7 +392,7 @@ class Bridge:
     def op_take_rows(self, key, indices):
         s = self.stored[key]
         wanted = array(indices, np.int32, (-1,))
-        rows = [self.row_of(s, int(i)) for i in wanted]
+        rows = self.rows_of(s, [int(i) for i in wanted])
         return {"data": raw(np.array(rows, dtype=DTYPES[s.dtype]).reshape(len(rows), s.cols))}
 
     def op_alias(self, key):
@@ -443,6 +448,14 @@ class Bridge:
 
     # -- KMeans
 
+    def rows_of(self, s, indices):
+        """The rows at these global indices, fetched in one round trip."""
+        tasks = []
+        for index in indices:
+            p = int(np.searchsorted(s.offsets, index, side="right") - 1)
+            tasks.append(self.client.submit(take_row, s.parts[p], index - s.offsets[p]))
+        return self.gather(tasks)
+
     def row_of(self, s, index):
         p = int(np.searchsorted(s.offsets, index, side="right") - 1)
         return self.gather([self.client.submit(take_row, s.parts[p], index - s.offsets[p])])[0]
@@ -459,26 +472,31 @@ class Bridge:
             totals = self.gather([self.client.submit(seq_sum, c) for c in closest])
             pot = seq_sum(np.array(totals))
             for c in range(1, k):
+                # Three round trips per center: the drawn rows' positions, their values, every trial's potential.
                 draws = u[run, c - 1] * pot
                 starts = np.concatenate([[0.0], np.cumsum(totals)])
                 found = self.gather([self.client.submit(search, cl, starts[i], draws) for i, cl in enumerate(closest)])
-                best = None
+                indices = []
                 for t in range(trials):
                     index = s.n - 1  # rounding left the draw above the last sum: numpy's searchsorted gives n, clipped
                     for i, hits in enumerate(found):
                         if hits[t] >= 0:
                             index = s.offsets[i] + hits[t]
                             break
-                    cand = self.row_of(s, index)
-                    trial = [self.client.submit(candidate_trial, p, cl, cand) for p, cl in zip(s.parts, closest)]
-                    sums = self.gather([self.client.submit(seq_sum, tr) for tr in trial])
-                    tp = seq_sum(np.array(sums))
-                    if best is None or tp < best[0]:
-                        best = (tp, index, trial, sums)
-                pot, index, closest, totals = best
-                chosen.append(index)
+                    indices.append(index)
+                cands = np.array(self.rows_of(s, indices))
+                sums = np.array(self.gather([self.client.submit(trial_sums, p, cl, cands) for p, cl in zip(s.parts, closest)]))
+                potentials = [seq_sum(sums[:, t]) for t in range(trials)]
+                best = 0
+                for t in range(1, trials):
+                    if potentials[t] < potentials[best]:
+                        best = t
+                pot, totals = potentials[best], list(sums[:, best])
+                # The winner's capped distances stay on the workers, computed when the next center needs them.
+                closest = [self.client.submit(candidate_trial, p, cl, cands[best]) for p, cl in zip(s.parts, closest)]
+                chosen.append(indices[best])
             runs.append(chosen)
-        rows = [self.row_of(s, i) for run in runs for i in run]
+        rows = self.rows_of(s, [i for run in runs for i in run])
         return {"indices": raw(np.array(runs, dtype=np.int32)), "centers": raw(np.array(rows, dtype=DTYPES[s.dtype]))}
 
     def op_lloyd_start(self, key, k, weights=None):
