@@ -6,7 +6,8 @@
 // - persist-*.mjs: a model saved with JSON.stringify in one process and loaded with loadModel in another (ESM and
 //   CommonJS), predicting the same;
 // - page.ts, bundled by esbuild, minified, and opened in headless Chromium, cross-origin isolated or not;
-// - the `plugml` command of @plugml/cli, fitting and predicting on a small CSV file.
+// - the `plugml` command of @plugml/cli, fitting and predicting on a small CSV file;
+// - @plugml/engine-dask loaded by name, against a local Dask cluster, and declining without one.
 // One pack and install serves every case.
 import { execFile, execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
+import { hasDask, startCluster } from "../packages/engine-dask/test/local-cluster.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixtures = join(root, "test", "consumer");
@@ -95,7 +97,7 @@ describe("the packed packages in a fresh consumer project", () => {
     const packs = join(dir, "packs");
     mkdirSync(packs);
     const tarballs = npm(
-      ["pack", "--silent", "--pack-destination", packs, ...["core", "engine-cpu", "engine-webgpu", "cli"].map((p) => join(root, "packages", p))],
+      ["pack", "--silent", "--pack-destination", packs, ...["core", "engine-cpu", "engine-webgpu", "engine-dask", "cli"].map((p) => join(root, "packages", p))],
       root,
     )
       .trim()
@@ -122,7 +124,7 @@ describe("the packed packages in a fresh consumer project", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("ships what consumers need and nothing else", () => {
-    for (const pkg of ["core", "engine-cpu", "engine-webgpu"]) {
+    for (const pkg of ["core", "engine-cpu", "engine-webgpu", "engine-dask"]) {
       const installed = join(app, "node_modules", "@plugml", pkg);
       for (const file of ["README.md", "LICENSE", "package.json", "dist/index.js", "dist/index.d.ts"]) expect(existsSync(join(installed, file))).toBe(true);
       expect(existsSync(join(installed, "src"))).toBe(false);
@@ -198,6 +200,26 @@ describe("the packed packages in a fresh consumer project", () => {
     expect(labels[0]).not.toBe(labels[2]);
     expect(await run(["engines"])).toMatch(/^cpu +@plugml\/engine-cpu +0\.1\.0 +yes$/m);
   }, 60_000);
+
+  (hasDask || process.env.CI ? it : it.skip)("loads @plugml/engine-dask by name and runs on a Dask cluster; without a scheduler it declines with the reason", async () => {
+    expect(existsSync(join(app, "node_modules", "@plugml", "engine-dask", "python", "bridge.py"))).toBe(true);
+    const script = join(app, "esm", "dask.mjs");
+    writeFileSync(
+      script,
+      `import { KMeans } from "@plugml/core";
+      const km = await new KMeans({ nClusters: 2, randomState: 0, nInit: 1 }).setComputationalEngine("dask").fit([[0, 0], [0, 1], [9, 9], [9, 8]]);
+      console.log(JSON.stringify({ engine: km.engineUsed_, labels: Array.from(km.labels_), reason: km.engineTrace_[0].reason ?? null }));`,
+    );
+    const run = async (scheduler: string) =>
+      lastJsonLine((await runFile(process.execPath, [script], { cwd: app, encoding: "utf8", timeout: 60_000, env: { ...process.env, PLUGML_DASK_SCHEDULER: scheduler } })).stdout);
+    const cluster = await startCluster(2);
+    try {
+      expect(await run(cluster.scheduler)).toEqual({ engine: "dask", labels: [0, 0, 1, 1], reason: null });
+    } finally {
+      await cluster.stop();
+    }
+    expect(await run("")).toEqual({ engine: "cpu", labels: [0, 0, 1, 1], reason: "no Dask scheduler: set PLUGML_DASK_SCHEDULER or pass createDaskEngine({ scheduler })" });
+  }, 120_000);
 
   // Skipped without Chromium (test/global-setup.mjs says so once), except on CI, where .ci/run installs it.
   const inBrowser = existsSync(CHROMIUM) || process.env.CI ? it : it.skip;

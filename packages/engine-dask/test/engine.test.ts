@@ -93,7 +93,7 @@ describeDask("engine-dask on a local cluster", () => {
     expect(transform.bytesToDevice).toBeLessThan(0.01 * bytes);
     const cpu = await new StandardScaler().setComputationalEngine("cpu").fitTransform(X);
     // float32 results: computed in float64 on the workers and rounded once, within an ulp of engine-cpu's.
-    expect(Z.data.reduce((m, v, i) => Math.max(m, Math.abs(v - cpu.data[i])), 0)).toBeLessThan(1e-6);
+    expect(Array.from(Z.data).reduce((m: number, v, i) => Math.max(m, Math.abs(v - cpu.data[i])), 0)).toBeLessThan(1e-6);
 
     // Changed in place between fit and transform: the kept upload is not used, the new values are sent.
     const Y = blobs(20_000, 8, 4, "float32", 5);
