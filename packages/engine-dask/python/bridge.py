@@ -74,6 +74,10 @@ def load_csv(path, delimiter, skip_header, usecols, dtype):
     return np.ascontiguousarray(out)
 
 
+def same(values):
+    return values
+
+
 def slice_rows(part, a, b):
     return np.ascontiguousarray(part[a:b])
 
@@ -279,20 +283,25 @@ class Bridge:
 
     # -- cluster
 
+    def put(self, values):
+        """Host values on a worker, as a task that carries them: the scheduler keeps the task, so a worker lost with
+        the values recomputes them elsewhere (scattered data, or replicas the memory manager may drop, would not)."""
+        return self.client.submit(same, values, pure=False)
+
     def settle(self, futures):
         """Waits until the futures are computed on the workers (nothing comes here); raises the first failure."""
         self.gather([self.client.submit(lambda _: None, f) for f in futures])
 
     def gather(self, futures):
         """The futures' results. A lost worker's tasks are recomputed by the scheduler from their sources (the
-        files, or the second copy of host data); when no worker is left for `NO_WORKER_GRACE` seconds the wait
+        files, or the tasks that carry host data); when no worker is left for `NO_WORKER_GRACE` seconds the wait
         ends with an error instead of hanging."""
         try:
             return self._gather(futures)
         except CancelledError as e:
             raise RuntimeError(
-                "the cluster lost data this computation needs with its workers and has nothing to recompute it from "
-                f"(host data sent to the cluster lives only on the workers; {len(self.client.scheduler_info().get('workers', {}))} worker(s) are left)"
+                "the cluster lost data this computation needs with its workers and could not recompute it "
+                f"({len(self.client.scheduler_info().get('workers', {}))} worker(s) are left)"
             ) from e
 
     def _gather(self, futures):
@@ -309,7 +318,7 @@ class Bridge:
             elif since is None:
                 since = time.monotonic()
             elif time.monotonic() - since > NO_WORKER_GRACE:
-                raise RuntimeError(f"no Dask worker has been left on the cluster for {NO_WORKER_GRACE} s; the computation was abandoned")
+                raise RuntimeError(f"no Dask worker has been left on the cluster for {NO_WORKER_GRACE:g} s; the computation was abandoned")
 
     def op_connect(self, scheduler, timeout):
         # The default client of this process, which distributed.wait uses.
@@ -341,10 +350,8 @@ class Bridge:
     def op_from_host(self, data, dtype, rows, cols, partitions):
         X = array(data, dtype, (rows, cols))
         pieces = [np.ascontiguousarray(p) for p in np.array_split(X, max(1, min(partitions, rows)))]
-        futures = self.client.scatter(pieces, hash=False)
-        # Scattered data has no source to recompute from: keep a second copy so that one lost worker loses nothing.
-        if len(self.client.scheduler_info().get("workers", {})) > 1:
-            self.client.replicate(futures, n=2)
+        futures = [self.put(p) for p in pieces]
+        self.settle(futures)
         key, desc = self.keep(futures, [p.shape[0] for p in pieces], cols, dtype)
         return desc
 
@@ -409,7 +416,7 @@ class Bridge:
         if weights is None:
             return [None] * len(s.parts)
         w = array(weights, np.float64, (s.n,))
-        return self.client.scatter([np.ascontiguousarray(w[a:b]) for a, b in zip(s.offsets, s.offsets[1:])], hash=False)
+        return [self.put(np.ascontiguousarray(w[a:b])) for a, b in zip(s.offsets, s.offsets[1:])]
 
     # -- StandardScaler
 
@@ -578,7 +585,7 @@ class Bridge:
         batch = max(1, int(1_000_000 // max(1, widest)))
         if queries is not None:
             Q = array(queries, DTYPES[qdtype or s.dtype], (nq, s.cols))
-            batches = [(self.client.scatter(Q[a:a + batch], broadcast=True, hash=False), None) for a in range(0, nq, batch)]
+            batches = [(self.put(np.ascontiguousarray(Q[a:a + batch])), None) for a in range(0, nq, batch)]
         else:
             source = self.stored[query_key] if query_key is not None else s
             batches = []
