@@ -7,6 +7,7 @@ export { Matrix, type DType, type FloatArray } from "./data/matrix.js";
 export { IndexMatrix } from "./data/index-matrix.js";
 export { CsrMatrix } from "./data/csr-matrix.js";
 export { isResident, type DataMatrix, type ResidentMatrix } from "./data/resident.js";
+export { contentFingerprint } from "./data/fingerprint.js";
 export {
   PlugmlError,
   ValidationError,

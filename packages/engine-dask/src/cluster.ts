@@ -3,7 +3,7 @@
  * the cluster (a DaskMatrix as it is, host data sent once in row partitions), and recording what crossed between
  * this process and the cluster, and on how many partitions and workers it ran.
  */
-import { isResident, Matrix, type DataMatrix, type HookContext, type TraceRecorder } from "@plugml/core";
+import { contentFingerprint, isResident, Matrix, type DataMatrix, type HookContext, type TraceRecorder } from "@plugml/core";
 import { bytesOf, type Bridge, type ClusterInfo } from "./bridge.js";
 import { DaskMatrix, isDaskMatrix, type StoredInfo } from "./matrix.js";
 import { bridgeOf, NO_SCHEDULER, schedulerOf, type DaskOptions } from "./options.js";
@@ -90,7 +90,7 @@ export class Cluster {
         this.kept.get(X)?.matrix.dispose();
         const timer = setTimeout(() => this.take(X)?.dispose(), KEEP_MS);
         timer.unref();
-        this.kept.set(X, { matrix, print: fingerprint(X.data), timer });
+        this.kept.set(X, { matrix, print: contentFingerprint(X.data), timer });
       },
     };
   }
@@ -100,7 +100,7 @@ export class Cluster {
     if (!kept) return undefined;
     this.kept.delete(X);
     clearTimeout(kept.timer);
-    if (fingerprint(X.data) === kept.print) return kept.matrix;
+    if (contentFingerprint(X.data) === kept.print) return kept.matrix;
     kept.matrix.dispose();
     return undefined;
   }
@@ -121,18 +121,6 @@ export interface Input {
 
 /** Milliseconds a kept upload waits for the next hook of the same call. */
 const KEEP_MS = 1000;
-
-/** Two independent 32-bit hashes of a typed array's bytes: tells whether host data changed since it was sent. */
-function fingerprint(data: Float32Array | Float64Array): string {
-  const words = new Int32Array(data.buffer, data.byteOffset, data.byteLength / 4);
-  let a = 0x811c9dc5;
-  let b = 0x9e3779b9;
-  for (let i = 0; i < words.length; i++) {
-    a = Math.imul(a ^ words[i], 0x01000193);
-    b = Math.imul(b + words[i], 0x85ebca6b) ^ (b >>> 13);
-  }
-  return `${a >>> 0}:${b >>> 0}:${words.length}`;
-}
 
 /** Records the cluster a call ran on as its threads: partitions, workers, threads and the scheduler. */
 export function recordCluster(record: TraceRecorder, info: ClusterInfo, matrix: { partitions: number; workers: number }): void {

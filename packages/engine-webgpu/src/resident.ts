@@ -2,7 +2,7 @@
  * Matrices that live on the device: {@link WebGPUMatrix}, the engine's `ResidentMatrix`, and the transfers that
  * create and read them, each recorded in the calling hook's trace.
  */
-import { Matrix, type DataMatrix, type DType, type HookContext, type ResidentMatrix, type TraceRecorder } from "@plugml/core";
+import { contentFingerprint, Matrix, type DataMatrix, type DType, type HookContext, type ResidentMatrix, type TraceRecorder } from "@plugml/core";
 import type { Gpu } from "./device.js";
 import { Batch, STORAGE_USAGE, writeArray } from "./kernels/dispatch.js";
 import { Paced, writeInSteps, type PaceKind } from "./kernels/pacing.js";
@@ -158,18 +158,6 @@ export function hostMatrix(values: Float32Array, rows: number, cols: number, dty
   return new Matrix(Float64Array.from(values), rows, cols);
 }
 
-/** Two independent 32-bit hashes of a typed array's bytes: a fingerprint to tell whether host data changed. */
-function fingerprint(data: Float32Array | Float64Array): string {
-  const words = new Int32Array(data.buffer, data.byteOffset, data.byteLength / 4);
-  let a = 0x811c9dc5;
-  let b = 0x9e3779b9;
-  for (let i = 0; i < words.length; i++) {
-    a = Math.imul(a ^ words[i], 0x01000193);
-    b = Math.imul(b + words[i], 0x85ebca6b) ^ (b >>> 13);
-  }
-  return `${a >>> 0}:${b >>> 0}:${words.length}`;
-}
-
 /**
  * An upload a fit keeps for the next hook on the same host matrix, so that `fitTransform` (fit, then transform
  * of the same X) moves X to the device once. It is handed over once, and only if the matrix is the same object
@@ -184,7 +172,7 @@ export class KeptUpload {
     matrix: WebGPUMatrix,
   ) {
     this.matrix = matrix;
-    this.print = fingerprint(source.data);
+    this.print = contentFingerprint(source.data);
   }
 
   /** The kept device copy when `X` is the matrix it was made from, unchanged; at most once. */
@@ -192,7 +180,7 @@ export class KeptUpload {
     const kept = this.matrix;
     if (!kept) return undefined;
     this.matrix = undefined;
-    if (X === this.source && fingerprint(this.source.data) === this.print && !kept.gpu.disposed) return kept;
+    if (X === this.source && contentFingerprint(this.source.data) === this.print && !kept.gpu.disposed) return kept;
     kept.dispose();
     return undefined;
   }
