@@ -135,10 +135,6 @@ def center_distances(part, centers):
     return np.sqrt(sq_to_centers(part, centers)).astype(part.dtype)
 
 
-def closest_to(part, row):
-    return sq_distances(part, row)
-
-
 def candidate_trial(part, closest, row):
     return np.minimum(closest, sq_distances(part, row))
 
@@ -248,12 +244,10 @@ def local_topk(part, queries, metric, p, k, offset, skip_from):
             if 0 <= r < d.shape[1]:
                 d[i, r] = np.inf
     kk = min(k, d.shape[1])
-    out_d = np.empty((d.shape[0], kk))
-    out_i = np.empty((d.shape[0], kk), dtype=np.int64)
-    for i in range(d.shape[0]):
-        order = np.lexsort((idx, d[i]))[:kk]
-        out_d[i] = d[i, order]
-        out_i[i] = idx[order]
+    # Every query's row sorted by (distance, index) at once: lexsort's last key is the primary one.
+    order = np.lexsort((np.broadcast_to(idx, d.shape), d), axis=-1)[:, :kk]
+    out_d = np.take_along_axis(d, order, axis=1)
+    out_i = idx[order]
     return out_d, out_i
 
 
@@ -463,10 +457,6 @@ class Bridge:
             tasks.append(self.client.submit(take_row, s.parts[p], index - s.offsets[p]))
         return self.gather(tasks)
 
-    def row_of(self, s, index):
-        p = int(np.searchsorted(s.offsets, index, side="right") - 1)
-        return self.gather([self.client.submit(take_row, s.parts[p], index - s.offsets[p])])[0]
-
     def op_kmeans_plusplus(self, key, k, trials, firsts, uniforms):
         """Greedy k-means++ per run, from the uniform draws core's generator made (see the KMeans init hook)."""
         s = self.stored[key]
@@ -474,8 +464,8 @@ class Bridge:
         runs = []
         for run, first in enumerate(firsts):
             chosen = [int(first)]
-            row = self.row_of(s, first)
-            closest = [self.client.submit(closest_to, p, row) for p in s.parts]
+            row = self.rows_of(s, [first])[0]
+            closest = [self.client.submit(sq_distances, p, row) for p in s.parts]
             totals = self.gather([self.client.submit(seq_sum, c) for c in closest])
             pot = seq_sum(np.array(totals))
             for c in range(1, k):
@@ -598,12 +588,9 @@ class Bridge:
             local = self.gather([self.client.submit(local_topk, part, qf, metric, p, k, s.offsets[i], skip) for i, part in enumerate(s.parts)])
             d = np.concatenate([l[0] for l in local], axis=1)
             idx = np.concatenate([l[1] for l in local], axis=1)
-            bd = np.empty((d.shape[0], k))
-            bi = np.empty((d.shape[0], k), dtype=np.int32)
-            for r in range(d.shape[0]):
-                order = np.lexsort((idx[r], d[r]))[:k]
-                bd[r] = d[r, order]
-                bi[r] = idx[r, order]
+            order = np.lexsort((idx, d), axis=-1)[:, :k]
+            bd = np.take_along_axis(d, order, axis=1)
+            bi = np.take_along_axis(idx, order, axis=1).astype(np.int32)
             out_d.append(bd)
             out_i.append(bi)
         return {"distances": raw(np.concatenate(out_d)), "indices": raw(np.concatenate(out_i))}

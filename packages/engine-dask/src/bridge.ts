@@ -55,9 +55,6 @@ export class Bridge {
   private holds = 0;
   /** The cluster as the last connection found it. */
   info?: ClusterInfo;
-  /** Bytes sent to and received from bridge processes of this scheduler, in total (the trace has them per call). */
-  bytesSent = 0;
-  bytesReceived = 0;
 
   constructor(readonly options: BridgeOptions) {}
 
@@ -150,7 +147,6 @@ export class Bridge {
     });
     child.stdin.write(head);
     child.stdin.write(body);
-    this.bytesSent += 4 + body.byteLength;
     record?.bytesToDevice(4 + body.byteLength);
     return reply.finally(() => {
       if (this.pending.size === 0) {
@@ -167,7 +163,6 @@ export class Bridge {
       if (this.buffer.length < 4 + size) return;
       const body = this.buffer.subarray(4, 4 + size);
       this.buffer = this.buffer.subarray(4 + size);
-      this.bytesReceived += 4 + size;
       const message = decode(body) as { id: number; ok: boolean; result?: Record<string, unknown>; error?: string };
       const p = this.pending.get(message.id);
       if (!p) continue;

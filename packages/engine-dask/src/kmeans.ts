@@ -107,7 +107,7 @@ export function kmeansHooks(cluster: Cluster): KMeansHooks {
     },
 
     async predict(ctx) {
-      const reply = await modelCall(cluster, ctx, "labels");
+      const { reply } = await modelCall(cluster, ctx, "labels");
       return Int32Array.from(int32s(reply.labels));
     },
 
@@ -118,7 +118,7 @@ export function kmeansHooks(cluster: Cluster): KMeansHooks {
 
     async score(ctx) {
       const weights = ctx.sampleWeight.every((w) => w === 1) ? undefined : bytesOf(ctx.sampleWeight);
-      const reply = await modelCall(cluster, ctx, "score", { weights });
+      const { reply } = await modelCall(cluster, ctx, "score", { weights });
       return reply.score as number;
     },
   };
@@ -134,14 +134,14 @@ async function modelCall(
   ctx: { X: DataMatrix; model: Readonly<KMeansModel>; record: TraceRecorder } & Parameters<Cluster["input"]>[0],
   what: "labels" | "transform" | "score",
   extra: Record<string, unknown> = {},
-): Promise<Record<string, unknown> & { bridge: Bridge; reply: Record<string, unknown> }> {
+): Promise<{ bridge: Bridge; reply: Record<string, unknown> }> {
   const input = await cluster.input(ctx, ctx.X);
   try {
     const { bridge, info } = await cluster.connected();
     recordCluster(ctx.record, info, input.matrix);
     const C = ctx.model.clusterCenters.astype(ctx.X.dtype);
     const reply = await bridge.request("kmeans_predict", { key: input.matrix.key, centers: bytesOf(C.data), k: C.rows, what, ...extra }, ctx.record);
-    return { ...reply, bridge, reply };
+    return { bridge, reply };
   } finally {
     input.release();
   }

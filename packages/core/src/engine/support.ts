@@ -5,7 +5,7 @@
 import type { DType } from "../data/matrix.js";
 import { MANIFEST_PARAMETERS } from "./manifest.js";
 import { isBlocked, listEngines, getEngine } from "./registry.js";
-import { HOOK_SPECS, type EstimatorName, type HookName, type ManifestLimits, type ManifestPrecision } from "./specs.js";
+import { type EstimatorName, type HookName, type ManifestLimits, type ManifestPrecision } from "./specs.js";
 
 /** What one engine supports for one estimator, as {@link listEngineSupport} reports it. */
 export interface EstimatorSupport {
@@ -54,31 +54,29 @@ const HOOK_ORDER: readonly HookName[] = [
 export function listEngineSupport(): EstimatorSupport[] {
   return listEngines().flatMap(({ name }) => {
     const engine = getEngine(name)!;
-    return (Object.keys(engine.estimators) as EstimatorName[])
-      .filter((estimator) => estimator in HOOK_SPECS)
-      .map((estimator): EstimatorSupport => {
-        const table = engine.estimators[estimator] as Record<string, unknown>;
-        const manifest = engine.manifest?.[estimator];
-        const declared = (manifest?.params ?? {}) as Record<string, readonly string[] | undefined>;
-        const params = Object.fromEntries(
-          Object.entries(MANIFEST_PARAMETERS[estimator] as Record<string, { values: readonly string[] }>).map(([param, { values }]) => [param, [...(declared[param] ?? values)]]),
-        );
-        const gates = ["accepts", "shouldRun"];
-        return {
-          engine: engine.name,
-          version: engine.version,
-          estimator,
-          hooks: HOOK_ORDER.filter((h) => h in table),
-          gates: gates.filter((g) => g in table),
-          declared: manifest !== undefined,
-          dtypes: [...(manifest?.dtypes ?? ["float32", "float64"])],
-          params,
-          ...(estimator === "StandardScaler" ? { sampleWeight: manifest?.sampleWeight ?? true } : {}),
-          limits: { ...manifest?.limits },
-          ...(manifest ? { precision: { computesIn: manifest.precision.computesIn, tolerance: { ...manifest.precision.tolerance } } } : {}),
-          ...(manifest?.note === undefined ? {} : { note: manifest.note }),
-          blocked: isBlocked(engine.name),
-        };
-      });
+    return (Object.keys(engine.estimators) as EstimatorName[]).map((estimator): EstimatorSupport => {
+      const table = engine.estimators[estimator] as Record<string, unknown>;
+      const manifest = engine.manifest?.[estimator];
+      const declared = (manifest?.params ?? {}) as Record<string, readonly string[] | undefined>;
+      const params = Object.fromEntries(
+        Object.entries(MANIFEST_PARAMETERS[estimator] as Record<string, { values: readonly string[] }>).map(([param, { values }]) => [param, [...(declared[param] ?? values)]]),
+      );
+      const gates = ["accepts", "shouldRun"];
+      return {
+        engine: engine.name,
+        version: engine.version,
+        estimator,
+        hooks: HOOK_ORDER.filter((h) => h in table),
+        gates: gates.filter((g) => g in table),
+        declared: manifest !== undefined,
+        dtypes: [...(manifest?.dtypes ?? ["float32", "float64"])],
+        params,
+        ...(estimator === "StandardScaler" ? { sampleWeight: manifest?.sampleWeight ?? true } : {}),
+        limits: { ...manifest?.limits },
+        ...(manifest ? { precision: { computesIn: manifest.precision.computesIn, tolerance: { ...manifest.precision.tolerance } } } : {}),
+        ...(manifest?.note === undefined ? {} : { note: manifest.note }),
+        blocked: isBlocked(engine.name),
+      };
+    });
   });
 }
