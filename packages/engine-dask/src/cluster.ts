@@ -54,9 +54,18 @@ export class Cluster {
 
   /**
    * `X` on the cluster: a DaskMatrix as it is, anything else read to the host (counted by core for another
-   * engine's resident data) and sent once in row partitions, the bytes recorded. `release` frees an upload.
+   * engine's resident data) and sent once in row partitions, the bytes recorded; the connected bridge beside it,
+   * and the cluster the call runs on recorded as its threads. `release` frees an upload.
    */
-  async input(ctx: Pick<HookContext, "record" | "toHost">, X: DataMatrix): Promise<Input> {
+  async input(ctx: Pick<HookContext, "record" | "toHost">, X: DataMatrix): Promise<Input & { bridge: Bridge }> {
+    const placed = await this.place(ctx, X);
+    // Every call that runs on the cluster says where in its trace entry (see recordCluster).
+    const { bridge, info } = await this.connected();
+    recordCluster(ctx.record, info, placed.matrix);
+    return { ...placed, bridge };
+  }
+
+  private async place(ctx: Pick<HookContext, "record" | "toHost">, X: DataMatrix): Promise<Input> {
     if (isDaskMatrix(X)) {
       X.check();
       return { matrix: X, uploaded: false, release: () => undefined, keep: () => undefined };
@@ -123,7 +132,7 @@ export interface Input {
 const KEEP_MS = 1000;
 
 /** Records the cluster a call ran on as its threads: partitions, workers, threads and the scheduler. */
-export function recordCluster(record: TraceRecorder, info: ClusterInfo, matrix: { partitions: number; workers: number }): void {
+function recordCluster(record: TraceRecorder, info: ClusterInfo, matrix: { partitions: number; workers: number }): void {
   record.threads(
     info.threads,
     `${matrix.partitions} partitions on ${matrix.workers} of ${info.workers} Dask workers (${info.threads} threads) of the scheduler ${info.scheduler}`,

@@ -18,7 +18,7 @@ import {
   type TraceRecorder,
 } from "@plugml/core";
 import { bytesOf, float64s, int32s, type Bridge } from "./bridge.js";
-import { recordCluster, type Cluster } from "./cluster.js";
+import type { Cluster } from "./cluster.js";
 import { deliver, hostMatrix } from "./results.js";
 import type { DaskMatrix } from "./matrix.js";
 
@@ -33,8 +33,7 @@ export function kmeansHooks(cluster: Cluster): KMeansHooks {
       const k = ctx.params.nClusters;
       const input = await cluster.input(ctx, ctx.X);
       try {
-        const { bridge, info } = await cluster.connected();
-        recordCluster(ctx.record, info, input.matrix);
+        const { bridge } = input;
         let indices: Int32Array[];
         if (ctx.method === "random") {
           indices = Array.from({ length: ctx.nInit }, () => randomInitIndices(ctx.nSamples, k, ctx.random));
@@ -65,8 +64,7 @@ export function kmeansHooks(cluster: Cluster): KMeansHooks {
     async fit(ctx): Promise<KMeansModel> {
       const input = await cluster.input(ctx, ctx.X);
       try {
-        const { bridge, info } = await cluster.connected();
-        recordCluster(ctx.record, info, input.matrix);
+        const { bridge } = input;
         const matrix = input.matrix;
         await requireSafeRange(bridge, matrix, ctx.record);
         const { sampleWeight, initialCenters, iterations } = ctx.extra;
@@ -137,8 +135,7 @@ async function modelCall(
 ): Promise<{ bridge: Bridge; reply: Record<string, unknown> }> {
   const input = await cluster.input(ctx, ctx.X);
   try {
-    const { bridge, info } = await cluster.connected();
-    recordCluster(ctx.record, info, input.matrix);
+    const { bridge } = input;
     const C = ctx.model.clusterCenters.astype(ctx.X.dtype);
     const reply = await bridge.request("kmeans_predict", { key: input.matrix.key, centers: bytesOf(C.data), k: C.rows, what, ...extra }, ctx.record);
     return { bridge, reply };

@@ -18,7 +18,7 @@ import {
   type NeighborsParamsResolved,
 } from "@plugml/core";
 import { bytesOf, float64s, int32s } from "./bridge.js";
-import { recordCluster, type Cluster } from "./cluster.js";
+import type { Cluster } from "./cluster.js";
 import { DaskMatrix, isDaskMatrix, type StoredInfo } from "./matrix.js";
 
 type SearchContext = ModelContext<NeighborsParamsResolved, NeighborsModel> & { X?: DataMatrix; nNeighbors?: number };
@@ -39,8 +39,7 @@ function lifecycle(cluster: Cluster) {
     /** The training set on the workers, owned by the model (a DaskMatrix given by the user gets its own key). */
     async fit(ctx: FitContext<NeighborsParamsResolved, NeighborsFitExtra>): Promise<NeighborsModel> {
       const input = await cluster.input(ctx, ctx.X);
-      const { bridge, info } = await cluster.connected();
-      recordCluster(ctx.record, info, input.matrix);
+      const { bridge } = input;
       const fitX = input.uploaded ? input.matrix : new DaskMatrix(bridge, (await bridge.request("alias", { key: input.matrix.key }, ctx.record)) as unknown as StoredInfo);
       return { fitX, y: ctx.extra.y, nClasses: ctx.extra.nClasses };
     },
@@ -57,8 +56,7 @@ function lifecycle(cluster: Cluster) {
 /** k nearest training rows of each query (of the training set itself, each row left out, without X). */
 async function search(cluster: Cluster, ctx: SearchContext, k: number): Promise<Found> {
   const train = await cluster.input(ctx, ctx.model.fitX);
-  const { bridge, info } = await cluster.connected();
-  recordCluster(ctx.record, info, train.matrix);
+  const { bridge } = train;
   try {
     const { metric, p } = ctx.params;
     const args: Record<string, unknown> = { key: train.matrix.key, k, metric, p };

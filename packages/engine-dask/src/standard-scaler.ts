@@ -4,7 +4,7 @@
  */
 import { type DataMatrix, type ModelContext, type StandardScalerHooks, type StandardScalerModel, type StandardScalerParamsResolved } from "@plugml/core";
 import { bytesOf, float64s } from "./bridge.js";
-import { recordCluster, type Cluster } from "./cluster.js";
+import type { Cluster } from "./cluster.js";
 import { deliver } from "./results.js";
 
 /** The weights as scikit-learn's StandardScaler uses them: rounded to float32 for float32 data (engine-cpu does too). */
@@ -17,8 +17,7 @@ export function standardScalerHooks(cluster: Cluster): StandardScalerHooks {
     const { params, model } = ctx;
     const input = await cluster.input(ctx, ctx.X);
     try {
-      const { bridge, info } = await cluster.connected();
-      recordCluster(ctx.record, info, input.matrix);
+      const { bridge } = input;
       const cols = ctx.X.cols;
       const mean = params.withMean ? model.mean : new Float64Array(cols);
       const scale = params.withStd ? model.scale : new Float64Array(cols).fill(1);
@@ -34,8 +33,7 @@ export function standardScalerHooks(cluster: Cluster): StandardScalerHooks {
     async fit(ctx) {
       const input = await cluster.input(ctx, ctx.X);
       try {
-        const { bridge, info } = await cluster.connected();
-        recordCluster(ctx.record, info, input.matrix);
+        const { bridge } = input;
         const weights = ctx.extra.sampleWeight && bytesOf(weightsFor(ctx.dtype, ctx.extra.sampleWeight));
         const reply = await bridge.request("moments", { key: input.matrix.key, weights }, ctx.record);
         return { mean: Float64Array.from(float64s(reply.mean)), var: Float64Array.from(float64s(reply.var)), nSamplesSeen: reply.n as number };
