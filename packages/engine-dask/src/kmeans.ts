@@ -38,7 +38,7 @@ export function kmeansHooks(cluster: Cluster): KMeansHooks {
         if (ctx.method === "random") {
           indices = Array.from({ length: ctx.nInit }, () => randomInitIndices(ctx.nSamples, k, ctx.random));
         } else {
-          await requireSafeRange(bridge, input.matrix, ctx.record);
+          await requireSafeRange(input.matrix, ctx.record);
           // The draws of core's reference, in its order: per run randInt(n), then per further center its trials.
           const trials = kmeansPlusPlusTrials(k);
           const firsts: number[] = [];
@@ -66,7 +66,7 @@ export function kmeansHooks(cluster: Cluster): KMeansHooks {
       try {
         const { bridge } = input;
         const matrix = input.matrix;
-        await requireSafeRange(bridge, matrix, ctx.record);
+        await requireSafeRange(matrix, ctx.record);
         const { sampleWeight, initialCenters, iterations } = ctx.extra;
         const { nClusters: k, maxIter, tol } = ctx.params;
         let tolAbs = 0;
@@ -144,9 +144,12 @@ async function modelCall(
   }
 }
 
-/** Declines data whose squared distances float64 cannot hold (engine-cpu rescales those; here they stay exact elsewhere). */
-async function requireSafeRange(bridge: Bridge, matrix: DaskMatrix, record: TraceRecorder): Promise<void> {
-  const { maxAbs } = (await bridge.request("max_abs", { key: matrix.key }, record)) as { maxAbs: number };
+/**
+ * Declines data whose squared distances float64 cannot hold (engine-cpu rescales those); init and fit of one call
+ * share the matrix, so the pass over it runs once.
+ */
+async function requireSafeRange(matrix: DaskMatrix, record: TraceRecorder): Promise<void> {
+  const maxAbs = await matrix.maxAbs(record);
   if (!(maxAbs <= SAFE_MAX)) {
     throw new NotSupportedByEngineError(`values up to ${maxAbs} would overflow squared distances in float64 on the workers (the limit is 2^200)`);
   }

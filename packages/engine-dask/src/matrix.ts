@@ -96,6 +96,22 @@ export class DaskMatrix implements ResidentMatrix {
     this.bridge.request("free", { key: this.key }).catch(() => undefined).finally(() => this.bridge.release());
   }
 
+  /**
+   * The largest |x| (computed once per matrix on the workers: its partitions never change), the bytes of the
+   * request recorded in the trace entry of the call that computes it.
+   */
+  maxAbs(record: Parameters<Bridge["request"]>[2]): Promise<number> {
+    this.largest ??= this.bridge.request("max_abs", { key: this.key }, record).then(
+      (r) => r.maxAbs as number,
+      (e: unknown) => {
+        this.largest = undefined; // a failed request is asked again next time
+        throw e;
+      },
+    );
+    return this.largest;
+  }
+  private largest?: Promise<number>;
+
   /** Throws once the matrix was disposed. */
   check(): void {
     if (this.disposed) throw new BridgeError("this DaskMatrix was disposed");
